@@ -1,0 +1,134 @@
+/*
+ * The tree model: a YAML file loaded into an immutable tree of groups and
+ * workers, every default merged, every duration and size parsed and every
+ * relative path resolved.  Nothing outside src/config/ builds or changes it.
+ */
+#ifndef PMTREE_CONFIG_H
+#define PMTREE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+
+/* A duration that never ends (`shutdown: infinity`). */
+#define CFG_INFINITY UINT64_MAX
+
+/* Limits against abuse; going over one is an error, never a crash. */
+#define CFG_MAX_DEPTH	 32
+#define CFG_MAX_WORKERS	 10000	/* counting instances */
+#define CFG_MAX_FILESIZE (1024 * 1024)
+
+enum cfg_kind { CFG_GROUP, CFG_WORKER };
+
+enum cfg_strategy {
+	CFG_ONE_FOR_ONE,
+	CFG_ONE_FOR_ALL,
+	CFG_REST_FOR_ONE,
+};
+
+enum cfg_restart {
+	CFG_PERMANENT,
+	CFG_TRANSIENT,
+	CFG_TEMPORARY,
+};
+
+enum cfg_ready {
+	CFG_READY_NONE,
+	CFG_READY_NOTIFY,
+	CFG_READY_FD,	/* s6 style: a newline on fd `ready_fd` */
+	CFG_READY_TCP,
+	CFG_READY_HTTP,
+};
+
+enum cfg_format { CFG_FORMAT_TEXT, CFG_FORMAT_JSON };
+
+/* A per-worker boolean that may be left to the tree's log settings. */
+enum cfg_tristate { CFG_INHERIT = -1, CFG_OFF = 0, CFG_ON = 1 };
+
+struct cfg_worker {
+	char		**argv;		/* NULL-terminated, argc >= 1 */
+	size_t		  argc;
+	char		 *cwd;		/* absolute */
+	char		**env;		/* "KEY=VALUE", NULL-terminated */
+	size_t		  nenv;
+	unsigned	  instances;	/* >= 1 */
+	enum cfg_restart  restart;
+	int		 *normal_exit_codes;
+	size_t		  n_normal_exit_codes;
+	uint64_t	 *backoff_ms;	/* n_backoff >= 1; the last repeats */
+	size_t		  n_backoff;
+	uint64_t	  stable_after_ms;
+	uint64_t	  shutdown_ms;	/* 0 = brutal_kill, CFG_INFINITY = wait */
+	int		  stop_signal;
+	enum cfg_ready	  ready;
+	int		  ready_fd;	/* CFG_READY_FD */
+	char		 *ready_host;	/* CFG_READY_TCP */
+	char		 *ready_port;	/* CFG_READY_TCP */
+	char		 *ready_url;	/* CFG_READY_HTTP */
+	uint64_t	  ready_timeout_ms;
+	uint64_t	  watchdog_ms;	/* 0 = off */
+	bool		  log_off;	/* `log: off` */
+	enum cfg_tristate log_stdout;
+	enum cfg_tristate log_file;
+};
+
+struct cfg_group {
+	enum cfg_strategy   strategy;
+	unsigned	    intensity;
+	uint64_t	    period_ms;
+	struct cfg_node	  **children;	/* in start order */
+	size_t		    nchildren;
+};
+
+struct cfg_node {
+	enum cfg_kind	  kind;
+	char		 *name;		/* "" for the root */
+	char		 *path;		/* "api/web"; "" for the root */
+	unsigned	  id;		/* preorder index, root = 0 */
+	unsigned	  depth;	/* root = 0 */
+	struct cfg_node	 *parent;	/* NULL for the root */
+	struct diag_pos	  pos;		/* where the node starts in the file */
+	union {
+		struct cfg_group  group;
+		struct cfg_worker worker;
+	};
+};
+
+struct cfg_log {
+	char		*dir;		/* absolute */
+	bool		 to_stdout;
+	enum cfg_format	 format;
+	uint64_t	 max_size;	/* bytes, 0 = never rotate */
+	unsigned	 keep;
+};
+
+struct cfg_tree {
+	char		*file;		/* the path as given */
+	char		*dir;		/* the file's folder, absolute */
+	char		*name;		/* tree name */
+	char		*control_socket;	/* absolute, or NULL: not set */
+	char		*control_http;		/* "host:port", or NULL */
+	struct cfg_log	 log;
+	struct cfg_node	*root;		/* a CFG_GROUP; root->name is "" */
+	struct cfg_node **nodes;	/* every node by id */
+	size_t		 nnodes;
+	size_t		 nworkers;	/* counting instances */
+};
+
+/*
+ * Loads and validates FILE.  Returns the tree, or NULL with every error
+ * appended to DIAG (none are printed).  The caller owns the tree.
+ */
+struct cfg_tree	*config_load(const char *file, struct diag *diag);
+void		 config_free(struct cfg_tree *);
+
+/* Looks a node up by path ("api/web"; "" is the root); NULL if none. */
+struct cfg_node	*config_find(const struct cfg_tree *, const char *path);
+
+/* Prints the tree one line a node, as `pmtree check` shows it. */
+void		 config_print(const struct cfg_tree *, FILE *);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * Diagnostics: errors are collected while a file is read, then sorted by
+ * position and printed together.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+static void *
+xrealloc(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		abort();
+	if ((p = realloc(p, n * size)) == NULL)
+		abort();
+	return (p);
+}
+
+void
+diag_init(struct diag *d, const char *file)
+{
+	memset(d, 0, sizeof(*d));
+	if ((d->file = strdup(file)) == NULL)
+		abort();
+}
+
+void
+diag_free(struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->v[i].msg);
+	free(d->v);
+	free(d->file);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+diag_add(struct diag *d, struct diag_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	if (d->n == d->cap) {
+		d->cap = d->cap == 0 ? 16 : d->cap * 2;
+		d->v = xrealloc(d->v, d->cap, sizeof(*d->v));
+	}
+	d->v[d->n].pos = pos;
+	d->v[d->n].msg = msg;
+	d->n++;
+}
+
+/*
+ * qsort is not stable: entries are sorted through pointers into d->v, so
+ * that equal positions fall back to the order in which they were added.
+ */
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct diag_entry *x = *(const struct diag_entry *const *)a;
+	const struct diag_entry *y = *(const struct diag_entry *const *)b;
+
+	if (x->pos.line != y->pos.line)
+		return (x->pos.line < y->pos.line ? -1 : 1);
+	if (x->pos.col != y->pos.col)
+		return (x->pos.col < y->pos.col ? -1 : 1);
+	return (x < y ? -1 : x > y);
+}
+
+static void
+diag_sort(struct diag *d)
+{
+	struct diag_entry **p, *v;
+	size_t i;
+
+	if (d->n < 2)
+		return;
+	p = xrealloc(NULL, d->n, sizeof(*p));
+	for (i = 0; i < d->n; i++)
+		p[i] = &d->v[i];
+	qsort(p, d->n, sizeof(*p), entry_cmp);
+	v = xrealloc(NULL, d->cap, sizeof(*v));
+	for (i = 0; i < d->n; i++)
+		v[i] = *p[i];
+	free(p);
+	free(d->v);
+	d->v = v;
+}
+
+void
+diag_print(struct diag *d, FILE *f)
+{
+	struct diag_entry *e;
+	size_t i;
+
+	diag_sort(d);
+	for (i = 0; i < d->n; i++) {
+		e = &d->v[i];
+		if (e->pos.line == 0 && e->pos.col == 0)
+			fprintf(f, "%s: %s\n", d->file, e->msg);
+		else
+			fprintf(f, "%s:%u:%u: %s\n", d->file, e->pos.line,
+			    e->pos.col, e->msg);
+	}
+}

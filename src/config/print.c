@@ -1,0 +1,129 @@
+/*
+ * config_print: the tree as `pmtree check` shows it, one line a node, the
+ * names indented by depth and the columns after them aligned.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char *const strategy_names[] = {
+	"one_for_one", "one_for_all", "rest_for_one",
+};
+static const char *const restart_names[] = {
+	"permanent", "transient", "temporary",
+};
+
+static const char *
+label(const struct cfg_tree *t, const struct cfg_node *n)
+{
+	return (n->parent == NULL ? t->name : n->path);
+}
+
+static void
+print_duration(FILE *f, uint64_t ms)
+{
+	if (ms == CFG_INFINITY)
+		fputs("infinity", f);
+	else if (ms != 0 && ms % (60 * 60 * 1000) == 0)
+		fprintf(f, "%lluh", (unsigned long long)(ms / (60 * 60 * 1000)));
+	else if (ms != 0 && ms % (60 * 1000) == 0)
+		fprintf(f, "%llum", (unsigned long long)(ms / (60 * 1000)));
+	else if (ms != 0 && ms % 1000 == 0)
+		fprintf(f, "%llus", (unsigned long long)(ms / 1000));
+	else if (ms != 0)
+		fprintf(f, "%llums", (unsigned long long)ms);
+	else
+		fputs("0", f);
+}
+
+/* A word the way a shell (and argv_split) would read it back. */
+static void
+print_word(FILE *f, const char *w)
+{
+	const char *p;
+
+	if (*w != '\0' && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-") == strlen(w)) {
+		fputs(w, f);
+		return;
+	}
+	fputc('\'', f);
+	for (p = w; *p != '\0'; p++) {
+		if (*p == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+}
+
+static void
+print_ready(FILE *f, const struct cfg_worker *w)
+{
+	switch (w->ready) {
+	case CFG_READY_NONE:
+		break;
+	case CFG_READY_NOTIFY:
+		fputs("  ready notify", f);
+		break;
+	case CFG_READY_FD:
+		fprintf(f, "  ready fd %d", w->ready_fd);
+		break;
+	case CFG_READY_TCP:
+		fprintf(f, "  ready tcp %s:%s", w->ready_host, w->ready_port);
+		break;
+	case CFG_READY_HTTP:
+		fprintf(f, "  ready http %s", w->ready_url);
+		break;
+	}
+}
+
+static void
+print_worker(FILE *f, const struct cfg_worker *w)
+{
+	size_t i;
+
+	fputs("worker  ", f);
+	for (i = 0; i < w->argc; i++) {
+		if (i > 0)
+			fputc(' ', f);
+		print_word(f, w->argv[i]);
+	}
+	if (w->instances > 1)
+		fprintf(f, "  x%u", w->instances);
+	fprintf(f, "  %s", restart_names[w->restart]);
+	print_ready(f, w);
+}
+
+static void
+print_group(FILE *f, const struct cfg_group *g)
+{
+	fprintf(f, "group   %s  intensity %u/", strategy_names[g->strategy],
+	    g->intensity);
+	print_duration(f, g->period_ms);
+}
+
+void
+config_print(const struct cfg_tree *t, FILE *f)
+{
+	const struct cfg_node *n;
+	size_t i, len, width = 0;
+
+	for (i = 0; i < t->nnodes; i++) {
+		n = t->nodes[i];
+		len = 2 * n->depth + strlen(label(t, n));
+		if (len > width)
+			width = len;
+	}
+	for (i = 0; i < t->nnodes; i++) {
+		n = t->nodes[i];
+		fprintf(f, "%*s%-*s  ", (int)(2 * n->depth), "",
+		    (int)(width - 2 * n->depth), label(t, n));
+		if (n->kind == CFG_GROUP)
+			print_group(f, &n->group);
+		else
+			print_worker(f, &n->worker);
+		fputc('\n', f);
+	}
+}

@@ -1,0 +1,94 @@
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evlog.h"
+#include "group.h"
+#include "proctitle.h"
+#include "supervisor.h"
+
+/*
+ * Closes every fd from 3 up but KEEP (sorted, each >= 3 or -1): what the
+ * child inherited from its parent's loop, channels and locks is not its own.
+ */
+static void
+group_close_inherited(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo < 3)
+		lo = hi;
+	if (lo > 3)
+		(void)close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		(void)close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	(void)close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+__attribute__((noreturn)) static void
+group_child(const struct cfg_tree *t, const struct cfg_node *g, int fd)
+{
+	struct event_base *base;
+	struct supervisor *sv;
+	sigset_t handled;
+	int status = 1;
+
+	group_close_inherited(fd, evlog_fd());
+	proctitle_set("pmtree: group %s", g->path);
+	/* Its own process group: a terminal's ^C is for the root alone. */
+	if (setpgid(0, 0) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		evlog(g->path, "setting up the supervisor: %s", strerror(errno));
+		_exit(1);
+	}
+	if ((base = event_base_new()) == NULL) {
+		evlog(g->path, "event_base_new failed");
+		_exit(1);
+	}
+	if ((sv = supervisor_new(base, t, g, fd)) != NULL) {
+		supervisor_sigset(&handled);
+		sigprocmask(SIG_SETMASK, &handled, NULL);
+		status = supervisor_run(sv);
+		supervisor_free(sv);
+	}
+	event_base_free(base);
+	exit(status);
+}
+
+pid_t
+group_fork(const struct cfg_tree *t,
+    const struct cfg_node *g, int *fd)
+{
+	sigset_t all, old;
+	int sp[2], saved;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sp) < 0)
+		return (-1);
+	/* Unflushed stdio would be written twice, once by each process. */
+	fflush(stdout);
+	fflush(stderr);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		group_child(t, g, sp[1]);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		errno = saved;
+		return (-1);
+	}
+	*fd = sp[0];
+	return (pid);
+}

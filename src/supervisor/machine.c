@@ -1,0 +1,592 @@
+/*
+ * The supervision machine (see machine.h).  Cells of the slot table are
+ * tiny and only change the slot and queue actions; the plan (sm_step) is the
+ * one place that decides what starts or stops next.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "xmalloc.h"
+
+struct sev {
+	uint64_t		now;
+	enum stop_why		why;
+	struct exit_info	exit;
+};
+
+typedef void cell_fn(struct sm *, size_t, const struct sev *);
+
+static void	sm_step(struct sm *, uint64_t);
+
+static const char *state_names[SLOT_NSTATES] = {
+	"waiting", "starting", "running", "stopping", "stopped", "backoff",
+	"exited",
+};
+
+const char *
+sm_state_name(enum slot_state s)
+{
+	return (s < SLOT_NSTATES ? state_names[s] : "unknown");
+}
+
+bool
+sm_slot_live(const struct slot *s)
+{
+	return (s->state == SLOT_STARTING || s->state == SLOT_RUNNING ||
+	    s->state == SLOT_STOPPING);
+}
+
+static void
+sm_emit(struct sm *sm, struct action a)
+{
+	if (sm->nacts == sm->actcap) {
+		sm->actcap = sm->actcap ? sm->actcap * 2 : 16;
+		sm->acts = xreallocarray(sm->acts, sm->actcap, sizeof(a));
+	}
+	sm->acts[sm->nacts++] = a;
+}
+
+bool
+sm_next(struct sm *sm, struct action *a)
+{
+	if (sm->acthead == sm->nacts) {
+		sm->acthead = sm->nacts = 0;
+		return (false);
+	}
+	*a = sm->acts[sm->acthead++];
+	return (true);
+}
+
+static bool
+slot_is_group(const struct slot *s)
+{
+	return (s->node->kind == CFG_GROUP);
+}
+
+static void
+slot_timer(struct sm *sm, size_t i, uint64_t due)
+{
+	sm->slots[i].due = due;
+	sm_emit(sm, (struct action){ .kind = ACT_TIMER, .slot = i, .value = due });
+}
+
+/* Every state change goes through here, so each is reported exactly once. */
+static void
+slot_set(struct sm *sm, size_t i, enum slot_state st)
+{
+	struct slot *s = &sm->slots[i];
+
+	if (s->due != 0)
+		slot_timer(sm, i, 0);
+	if (s->state == st)
+		return;
+	s->state = st;
+	if (st != SLOT_STOPPING) {
+		s->why = WHY_NONE;
+		s->killed = false;
+	}
+	sm_emit(sm, (struct action){ .kind = ACT_REPORT, .slot = i });
+}
+
+static void
+sm_note(struct sm *sm, size_t i, enum note n, uint64_t value)
+{
+	sm_emit(sm, (struct action){ .kind = ACT_NOTE, .slot = i, .note = n,
+	    .value = value });
+}
+
+/* Exit code in normal_exit_codes; a signal is never normal by itself. */
+static bool
+slot_exit_normal(const struct slot *s)
+{
+	const struct cfg_worker *w = &s->node->worker;
+	size_t k;
+
+	if (s->last.code < 0)
+		return (false);
+	for (k = 0; k < w->n_normal_exit_codes; k++) {
+		if (w->normal_exit_codes[k] == s->last.code)
+			return (true);
+	}
+	return (false);
+}
+
+static bool
+slot_should_restart(const struct slot *s)
+{
+	if (slot_is_group(s))
+		return (true);
+	switch (s->node->worker.restart) {
+	case CFG_PERMANENT:
+		return (true);
+	case CFG_TRANSIENT:
+		return (!slot_exit_normal(s));
+	case CFG_TEMPORARY:
+		break;
+	}
+	return (false);
+}
+
+/* Where a slot stopped by the plan lands: a temporary one is done. */
+static enum slot_state
+slot_rest_state(const struct slot *s)
+{
+	if (!slot_is_group(s) && s->node->worker.restart == CFG_TEMPORARY)
+		return (SLOT_EXITED);
+	return (SLOT_WAITING);
+}
+
+/* The delay before the next automatic start; advances the schedule. */
+static uint64_t
+slot_backoff(struct slot *s, uint64_t now)
+{
+	const struct cfg_worker *w = &s->node->worker;
+	size_t k;
+
+	if (slot_is_group(s))
+		return (0);
+	if (now - s->started_at >= w->stable_after_ms)
+		s->nfail = 0;
+	k = s->nfail < w->n_backoff ? s->nfail : w->n_backoff - 1;
+	s->nfail++;
+	return (w->backoff_ms[k]);
+}
+
+/* --- the cells ---------------------------------------------------------- */
+
+static void
+cell_ignore(struct sm *sm, size_t i, const struct sev *e)
+{
+}
+
+static void
+cell_spawn(struct sm *sm, size_t i, const struct sev *e)
+{
+	struct slot *s = &sm->slots[i];
+
+	s->starts++;
+	s->started_at = e->now;
+	slot_set(sm, i, SLOT_STARTING);
+	sm_emit(sm, (struct action){ .kind = ACT_SPAWN, .slot = i });
+	if (!slot_is_group(s) && s->node->worker.ready != CFG_READY_NONE &&
+	    s->node->worker.ready_timeout_ms != CFG_INFINITY)
+		slot_timer(sm, i, e->now + s->node->worker.ready_timeout_ms);
+}
+
+static void
+cell_ready(struct sm *sm, size_t i, const struct sev *e)
+{
+	slot_set(sm, i, SLOT_RUNNING);
+}
+
+/* Sends the stop signal, or SIGKILL at once for brutal_kill. */
+static void
+cell_stop(struct sm *sm, size_t i, const struct sev *e)
+{
+	struct slot *s = &sm->slots[i];
+	uint64_t grace = CFG_INFINITY;
+	int sig = SIGTERM;
+
+	if (!slot_is_group(s)) {
+		grace = s->node->worker.shutdown_ms;
+		sig = s->node->worker.stop_signal;
+	}
+	slot_set(sm, i, SLOT_STOPPING);
+	s->why = e->why;
+	if (grace == 0) {
+		sig = SIGKILL;
+		s->killed = true;
+	}
+	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i, .sig = sig });
+	if (grace != 0 && grace != CFG_INFINITY)
+		slot_timer(sm, i, e->now + grace);
+}
+
+/* A second reason to stop: a command or shutdown outranks a strategy stop. */
+static void
+cell_restop(struct sm *sm, size_t i, const struct sev *e)
+{
+	struct slot *s = &sm->slots[i];
+
+	if (e->why > s->why)
+		s->why = e->why;
+}
+
+static void
+cell_ready_timeout(struct sm *sm, size_t i, const struct sev *e)
+{
+	struct sev stop = *e;
+
+	sm_note(sm, i, NOTE_READY_TIMEOUT, 0);
+	stop.why = WHY_FAILED;
+	cell_stop(sm, i, &stop);
+}
+
+static void
+cell_kill(struct sm *sm, size_t i, const struct sev *e)
+{
+	sm->slots[i].killed = true;
+	sm_note(sm, i, NOTE_KILL, 0);
+	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i,
+	    .sig = SIGKILL });
+}
+
+/* A slot that is not running is stopped: held by a command or shutdown. */
+static void
+cell_park(struct sm *sm, size_t i, const struct sev *e)
+{
+	if (sm->slots[i].state == SLOT_EXITED && e->why != WHY_COMMAND)
+		return;
+	if (e->why == WHY_COMMAND || e->why == WHY_SHUTDOWN)
+		slot_set(sm, i, SLOT_STOPPED);
+	else if (sm->slots[i].state == SLOT_BACKOFF)
+		slot_set(sm, i, SLOT_WAITING);
+}
+
+static void
+cell_backoff_due(struct sm *sm, size_t i, const struct sev *e)
+{
+	sm->slots[i].due = 0;
+	/* Before the cursor a restart is its own; at the cursor, the plan's. */
+	if (!sm->stopping && i < sm->cursor)
+		cell_spawn(sm, i, e);
+}
+
+static void	sm_crashed(struct sm *, size_t, uint64_t);
+
+/* A live slot's process is gone: stopped as asked, or crashed. */
+static void
+cell_exit(struct sm *sm, size_t i, const struct sev *e)
+{
+	struct slot *s = &sm->slots[i];
+	enum stop_why why = s->state == SLOT_STOPPING ? s->why : WHY_NONE;
+
+	s->has_exit = true;
+	s->last = e->exit;
+	if (sm->shutting_down || why == WHY_COMMAND)
+		slot_set(sm, i, SLOT_STOPPED);
+	else if (why == WHY_STRATEGY || (sm->stopping && i >= sm->stop_from))
+		slot_set(sm, i, slot_rest_state(s));
+	else
+		sm_crashed(sm, i, e->now);
+}
+
+/*
+ * The table.  Rows: the slot's state; columns: START, READY, EXIT, STOP,
+ * TIMER.  What is not listed cannot happen or needs nothing.
+ */
+static cell_fn *const table[SLOT_NSTATES][SEV_NEVENTS] = {
+	[SLOT_WAITING] =  { cell_spawn,  cell_ignore, cell_ignore, cell_park,
+			    cell_ignore },
+	[SLOT_STARTING] = { cell_ignore, cell_ready,  cell_exit,   cell_stop,
+			    cell_ready_timeout },
+	[SLOT_RUNNING] =  { cell_ignore, cell_ignore, cell_exit,   cell_stop,
+			    cell_ignore },
+	[SLOT_STOPPING] = { cell_ignore, cell_ignore, cell_exit,   cell_restop,
+			    cell_kill },
+	[SLOT_STOPPED] =  { cell_spawn,  cell_ignore, cell_ignore, cell_ignore,
+			    cell_ignore },
+	[SLOT_BACKOFF] =  { cell_spawn,  cell_ignore, cell_ignore, cell_park,
+			    cell_backoff_due },
+	[SLOT_EXITED] =   { cell_spawn,  cell_ignore, cell_ignore, cell_park,
+			    cell_ignore },
+};
+
+static void
+slot_event(struct sm *sm, size_t i, enum slot_event ev, const struct sev *e)
+{
+	table[sm->slots[i].state][ev](sm, i, e);
+}
+
+/* --- the plan ----------------------------------------------------------- */
+
+/* Starts a stop phase over every slot from FROM up (or widens the current). */
+static void
+sm_stop_from(struct sm *sm, size_t from)
+{
+	if (!sm->stopping) {
+		sm->stopping = true;
+		sm->stop_from = from;
+		sm->stop_at = sm->nslots;
+		return;
+	}
+	if (from < sm->stop_from)
+		sm->stop_from = from;
+}
+
+/* Everything goes down, newest first; the first status given stands. */
+static void
+sm_begin_shutdown(struct sm *sm, int status)
+{
+	if (!sm->shutting_down) {
+		sm->shutting_down = true;
+		sm->exit_status = status;
+	}
+	sm_stop_from(sm, 0);
+	sm->stop_at = sm->nslots;
+}
+
+static void
+sm_give_up(struct sm *sm, size_t i, uint64_t now)
+{
+	sm_note(sm, i, NOTE_GAVE_UP, intensity_count(&sm->intensity, now));
+	slot_set(sm, i, SLOT_EXITED);
+	sm_begin_shutdown(sm, SM_EXIT_GAVE_UP);
+}
+
+/* An exit the supervisor did not ask for: restart, per type and strategy. */
+static void
+sm_crashed(struct sm *sm, size_t i, uint64_t now)
+{
+	struct slot *s = &sm->slots[i];
+	struct sev e = { .now = now };
+	uint64_t delay;
+
+	if (!slot_should_restart(s)) {
+		sm_note(sm, i, NOTE_NO_RESTART, 0);
+		slot_set(sm, i, SLOT_EXITED);
+		return;
+	}
+	sm->restarts++;
+	if (intensity_add(&sm->intensity, now)) {
+		sm_give_up(sm, i, now);
+		return;
+	}
+	delay = slot_backoff(s, now);
+	sm_note(sm, i, NOTE_RESTART, delay);
+	slot_set(sm, i, SLOT_BACKOFF);
+	s->due = now + delay;
+	if (delay > 0)
+		slot_timer(sm, i, s->due);
+	switch (sm->group->group.strategy) {
+	case CFG_ONE_FOR_ONE:
+		if (delay == 0)
+			cell_backoff_due(sm, i, &e);
+		break;
+	case CFG_ONE_FOR_ALL:
+		sm_stop_from(sm, 0);
+		break;
+	case CFG_REST_FOR_ONE:
+		sm_stop_from(sm, i);
+		break;
+	}
+}
+
+/*
+ * Moves the stop phase on: the newest live slot in range is stopped, one at
+ * a time.  Returns true while the phase must wait for a slot to go down.
+ */
+static bool
+sm_stop_step(struct sm *sm, uint64_t now)
+{
+	struct sev e = { .now = now };
+	struct slot *s;
+
+	e.why = sm->shutting_down ? WHY_SHUTDOWN : WHY_STRATEGY;
+	while (sm->stop_at > sm->stop_from) {
+		s = &sm->slots[sm->stop_at - 1];
+		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
+			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
+		if (s->state == SLOT_STOPPING)
+			return (true);
+		if (sm->shutting_down)
+			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
+		sm->stop_at--;
+	}
+	return (false);
+}
+
+/* Moves the in-order start on as far as readiness allows. */
+static void
+sm_start_step(struct sm *sm, uint64_t now)
+{
+	struct sev e = { .now = now };
+	struct slot *s;
+
+	while (sm->cursor < sm->nslots) {
+		s = &sm->slots[sm->cursor];
+		switch (s->state) {
+		case SLOT_WAITING:
+			slot_event(sm, sm->cursor, SEV_START, &e);
+			return;
+		case SLOT_BACKOFF:
+			if (s->due <= now)
+				slot_event(sm, sm->cursor, SEV_START, &e);
+			return;
+		case SLOT_STARTING:
+		case SLOT_STOPPING:
+			return;
+		default:
+			sm->cursor++;
+		}
+	}
+	if (!sm->ready) {
+		sm->ready = true;
+		sm_emit(sm, (struct action){ .kind = ACT_READY });
+	}
+}
+
+static void
+sm_step(struct sm *sm, uint64_t now)
+{
+	if (sm->done)
+		return;
+	if (sm->stopping) {
+		if (sm_stop_step(sm, now))
+			return;
+		sm->stopping = false;
+		if (sm->shutting_down) {
+			sm->done = true;
+			sm_emit(sm, (struct action){ .kind = ACT_EXIT,
+			    .value = (uint64_t)sm->exit_status });
+			return;
+		}
+		if (sm->stop_from < sm->cursor)
+			sm->cursor = sm->stop_from;
+	}
+	sm_start_step(sm, now);
+}
+
+/* --- entry points ------------------------------------------------------- */
+
+static size_t
+sm_count_slots(const struct cfg_node *g)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < g->group.nchildren; k++) {
+		const struct cfg_node *c = g->group.children[k];
+
+		n += c->kind == CFG_WORKER ? c->worker.instances : 1;
+	}
+	return (n);
+}
+
+void
+sm_init(struct sm *sm, const struct cfg_node *g)
+{
+	size_t k, n = 0;
+	unsigned inst;
+
+	memset(sm, 0, sizeof(*sm));
+	sm->group = g;
+	sm->nslots = sm_count_slots(g);
+	sm->slots = xcalloc(sm->nslots, sizeof(*sm->slots));
+	for (k = 0; k < g->group.nchildren; k++) {
+		const struct cfg_node *c = g->group.children[k];
+		unsigned ninst = c->kind == CFG_WORKER ? c->worker.instances : 1;
+
+		for (inst = 0; inst < ninst; inst++) {
+			sm->slots[n].node = c;
+			sm->slots[n].instance = inst;
+			sm->slots[n].state = SLOT_WAITING;
+			n++;
+		}
+	}
+	intensity_init(&sm->intensity, g->group.intensity, g->group.period_ms);
+}
+
+void
+sm_free(struct sm *sm)
+{
+	intensity_free(&sm->intensity);
+	free(sm->slots);
+	free(sm->acts);
+	memset(sm, 0, sizeof(*sm));
+}
+
+void
+sm_start(struct sm *sm, uint64_t now)
+{
+	sm_step(sm, now);
+}
+
+void
+sm_ready(struct sm *sm, size_t i, uint64_t now)
+{
+	struct sev e = { .now = now };
+
+	slot_event(sm, i, SEV_READY, &e);
+	sm_step(sm, now);
+}
+
+void
+sm_exited(struct sm *sm, size_t i, struct exit_info x, uint64_t now)
+{
+	struct sev e = { .now = now, .exit = x };
+
+	slot_event(sm, i, SEV_EXIT, &e);
+	sm_step(sm, now);
+}
+
+void
+sm_timer(struct sm *sm, size_t i, uint64_t now)
+{
+	struct sev e = { .now = now };
+
+	if (sm->slots[i].due == 0)
+		return;
+	sm->slots[i].due = 0;
+	slot_event(sm, i, SEV_TIMER, &e);
+	sm_step(sm, now);
+}
+
+void
+sm_shutdown(struct sm *sm, int status, uint64_t now)
+{
+	sm_begin_shutdown(sm, status);
+	sm_step(sm, now);
+}
+
+/*
+ * The second TERM: every worker gets SIGKILL at once; a child group gets a
+ * second TERM, which is the same order for its own subtree.
+ */
+void
+sm_kill_all(struct sm *sm, uint64_t now)
+{
+	struct sev e = { .now = now, .why = WHY_SHUTDOWN };
+	struct slot *s;
+	size_t i;
+
+	sm_shutdown(sm, SM_EXIT_OK, now);
+	for (i = 0; i < sm->nslots; i++) {
+		s = &sm->slots[i];
+		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
+			cell_stop(sm, i, &e);
+		if (s->state != SLOT_STOPPING || s->killed)
+			continue;
+		if (s->due != 0)
+			slot_timer(sm, i, 0);
+		if (slot_is_group(s))
+			sm_emit(sm, (struct action){ .kind = ACT_SIGNAL,
+			    .slot = i, .sig = SIGTERM });
+		else
+			cell_kill(sm, i, &e);
+		s->killed = true;
+	}
+}
+
+void
+sm_cmd_stop(struct sm *sm, size_t i, uint64_t now)
+{
+	struct sev e = { .now = now, .why = WHY_COMMAND };
+
+	slot_event(sm, i, SEV_STOP, &e);
+	sm_step(sm, now);
+}
+
+void
+sm_cmd_start(struct sm *sm, size_t i, uint64_t now)
+{
+	struct sev e = { .now = now };
+	struct slot *s = &sm->slots[i];
+
+	if (sm->shutting_down || sm_slot_live(s))
+		return;
+	s->nfail = 0;
+	slot_event(sm, i, SEV_START, &e);
+	sm_step(sm, now);
+}

@@ -1,0 +1,148 @@
+/*
+ * The supervision machine: everything a supervisor decides, and nothing it
+ * does.  Events go in (a child is ready, has exited, a timer fired, a stop
+ * was asked for) with the time they happened; actions come out (spawn, send
+ * a signal, arm a timer, report a state) for the executor to perform.  No
+ * syscalls and no clock of its own, so tests drive every cell without forking.
+ *
+ * A slot is one child of the supervisor: a worker instance or a child group.
+ * Per slot, a table of state x event gives the transition.  Over the slots,
+ * two cursors give the plan: `cursor`, the next slot of the in-order start,
+ * which moves on only once the slot at it is ready (or is not to run); and
+ * the stop phase, which stops every live slot from `stop_from` up, newest
+ * first, one at a time.  A strategy restart is a stop phase from the first
+ * slot to restart, after which the cursor rewinds to it.
+ */
+#ifndef PMTREE_MACHINE_H
+#define PMTREE_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "intensity.h"
+
+/* A supervisor's own exit status. */
+#define SM_EXIT_OK	0
+#define SM_EXIT_GAVE_UP	3
+
+/* The worker states of SPEC §5, in the order status shows them. */
+enum slot_state {
+	SLOT_WAITING,
+	SLOT_STARTING,
+	SLOT_RUNNING,
+	SLOT_STOPPING,
+	SLOT_STOPPED,
+	SLOT_BACKOFF,
+	SLOT_EXITED,
+	SLOT_NSTATES
+};
+
+enum slot_event {
+	SEV_START,	/* the plan or a command starts it */
+	SEV_READY,	/* exec succeeded / readiness reached */
+	SEV_EXIT,	/* reaped and its output drained */
+	SEV_STOP,	/* the plan or a command stops it */
+	SEV_TIMER,	/* its one timer is due */
+	SEV_NEVENTS
+};
+
+/* Why a slot is being stopped; it decides what the exit means. */
+enum stop_why {
+	WHY_NONE,
+	WHY_STRATEGY,	/* a sibling's restart: start again with the others */
+	WHY_COMMAND,	/* `pmtree stop`: stays stopped */
+	WHY_SHUTDOWN,	/* the supervisor is going down */
+	WHY_FAILED,	/* ready_timeout or watchdog: the exit is a crash */
+};
+
+/* How a process ended: code >= 0, or the signal that killed it. */
+struct exit_info {
+	int	code;	/* -1 when killed by a signal */
+	int	sig;
+};
+
+struct slot {
+	const struct cfg_node	*node;
+	unsigned		 instance;
+	enum slot_state		 state;
+	enum stop_why		 why;
+	bool			 killed;	/* SIGKILL already sent */
+	unsigned		 nfail;		/* consecutive automatic restarts */
+	unsigned		 starts;
+	uint64_t		 started_at;
+	uint64_t		 due;		/* its timer, 0 = none */
+	bool			 has_exit;
+	struct exit_info	 last;
+};
+
+enum act_kind {
+	ACT_SPAWN,	/* start slot */
+	ACT_SIGNAL,	/* send sig to slot (a worker's whole process group) */
+	ACT_TIMER,	/* (re)arm slot's timer at `value`; 0 cancels it */
+	ACT_REPORT,	/* slot's state changed */
+	ACT_NOTE,	/* a decision worth a line in pmtree.log */
+	ACT_READY,	/* the supervisor's own children are all up */
+	ACT_EXIT,	/* the supervisor is done: exit with status `value` */
+};
+
+enum note {
+	NOTE_RESTART,		/* value = delay in ms */
+	NOTE_NO_RESTART,	/* the exit needs no restart */
+	NOTE_GAVE_UP,		/* value = restarts within the period */
+	NOTE_READY_TIMEOUT,
+	NOTE_KILL,		/* shutdown time over: SIGKILL */
+};
+
+struct action {
+	enum act_kind	kind;
+	size_t		slot;
+	int		sig;
+	enum note	note;
+	uint64_t	value;
+};
+
+struct sm {
+	const struct cfg_node	*group;
+	struct slot		*slots;		/* in start order */
+	size_t			 nslots;
+	size_t			 cursor;
+	bool			 stopping;	/* a stop phase is under way */
+	size_t			 stop_from;
+	size_t			 stop_at;	/* next slot the phase looks at */
+	bool			 shutting_down;
+	int			 exit_status;
+	bool			 ready;
+	bool			 done;
+	struct intensity	 intensity;
+	unsigned		 restarts;	/* decisions, for status */
+	struct action		*acts;
+	size_t			 nacts;
+	size_t			 actcap;
+	size_t			 acthead;
+};
+
+void	sm_init(struct sm *, const struct cfg_node *group);
+void	sm_free(struct sm *);
+
+/* Events. NOW is the monotonic clock in ms. */
+void	sm_start(struct sm *, uint64_t now);
+void	sm_ready(struct sm *, size_t slot, uint64_t now);
+void	sm_exited(struct sm *, size_t slot, struct exit_info, uint64_t now);
+void	sm_timer(struct sm *, size_t slot, uint64_t now);
+void	sm_shutdown(struct sm *, int status, uint64_t now);
+void	sm_kill_all(struct sm *, uint64_t now);
+
+/* Commands: each leaves the slot in the asked state, in order. */
+void	sm_cmd_stop(struct sm *, size_t slot, uint64_t now);
+void	sm_cmd_start(struct sm *, size_t slot, uint64_t now);
+
+/* The next action to perform; false when there is none. */
+bool	sm_next(struct sm *, struct action *);
+
+/* True while the slot has a process: starting, running or stopping. */
+bool	sm_slot_live(const struct slot *);
+const char *sm_state_name(enum slot_state);
+
+#endif

@@ -1,0 +1,6 @@
+#include "msg.h"
+
+const struct ipc_type msg_types[MSG_NTYPES] = {
+	[MSG_NODE_STATE] = { sizeof(struct msg_node_state),
+	    sizeof(struct msg_node_state) },
+};

@@ -1,0 +1,37 @@
+/* The messages supervisors exchange over their socketpairs (ipc.h). */
+#ifndef PMTREE_MSG_H
+#define PMTREE_MSG_H
+
+#include <stdint.h>
+
+#include "ipc.h"
+
+enum msg_type {
+	MSG_NONE,
+	MSG_NODE_STATE,	/* child -> parent: a node of its subtree changed */
+	MSG_NTYPES
+};
+
+/*
+ * One node instance's state.  A group reports its own node too (pid 0:
+ * the parent knows it), to say that all its children are up.  Times are
+ * CLOCK_MONOTONIC ms, which every process of the tree shares.
+ */
+struct msg_node_state {
+	uint32_t	node;		/* cfg_node id */
+	uint32_t	instance;
+	int32_t		pid;		/* 0: none */
+	uint8_t		state;		/* enum slot_state */
+	uint8_t		ready;
+	uint8_t		has_exit;
+	uint8_t		pad;
+	uint32_t	restarts;
+	int32_t		exit_code;	/* -1: killed by exit_sig */
+	int32_t		exit_sig;
+	uint64_t	since_ms;	/* last start */
+	uint64_t	next_ms;	/* next restart, 0: none */
+};
+
+extern const struct ipc_type msg_types[MSG_NTYPES];
+
+#endif

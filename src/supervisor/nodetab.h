@@ -1,0 +1,31 @@
+/*
+ * What a supervisor knows of every node in its subtree: its own slots and
+ * what its child groups report.  The root's table is the whole tree, which
+ * `status` reads; a parent uses its table to kill the process groups of a
+ * child group's workers when that group's supervisor dies.
+ */
+#ifndef PMTREE_NODETAB_H
+#define PMTREE_NODETAB_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "msg.h"
+
+struct nodetab {
+	const struct cfg_tree	 *tree;
+	unsigned		  first;	/* ids first .. first+n-1 */
+	unsigned		  n;
+	struct msg_node_state	**byid;		/* one array of instances */
+};
+
+void	nodetab_init(struct nodetab *, const struct cfg_tree *,
+	    const struct cfg_node *top);
+void	nodetab_free(struct nodetab *);
+/* NULL when the node or instance is not in the subtree. */
+struct msg_node_state *nodetab_get(struct nodetab *, unsigned id,
+	    unsigned instance);
+/* The ids of NODE's subtree are node->id .. nodetab_last(node). */
+unsigned nodetab_last(const struct cfg_node *);
+
+#endif

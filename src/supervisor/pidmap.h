@@ -1,0 +1,23 @@
+/* pid -> slot, so that reaping costs the same in a tree of any size. */
+#ifndef PMTREE_PIDMAP_H
+#define PMTREE_PIDMAP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct pidmap {
+	struct pidmap_ent {
+		pid_t	pid;	/* 0: empty */
+		size_t	slot;
+	}	*v;
+	size_t	 cap;	/* a power of two */
+	size_t	 n;
+};
+
+void	pidmap_init(struct pidmap *, size_t expected);
+void	pidmap_free(struct pidmap *);
+void	pidmap_put(struct pidmap *, pid_t, size_t slot);
+/* Removes PID; returns 0 and its slot, or -1 if it was not there. */
+int	pidmap_take(struct pidmap *, pid_t, size_t *slot);
+
+#endif

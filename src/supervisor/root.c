@@ -1,0 +1,199 @@
+/*
+ * The root: takes the tree's lock, opens pmtree.log, detaches if asked,
+ * then runs the root group's supervisor until the tree is down.
+ */
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evlog.h"
+#include "fsutil.h"
+#include "machine.h"
+#include "proctitle.h"
+#include "root.h"
+#include "sockpath.h"
+#include "supervisor.h"
+
+struct root {
+	const struct cfg_tree	*tree;
+	char			 sock[PATH_MAX];
+	int			 lockfd;
+	int			 readyfd;	/* -d: tells the waiting parent */
+};
+
+/* The lock beside the socket; a dead root's lock is free, so never stale. */
+static int
+root_lock(struct root *r)
+{
+	char path[PATH_MAX + 8], dir[PATH_MAX], buf[32];
+	ssize_t n;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", r->sock);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (fsutil_mkdirs(dir, 0700) < 0) {
+			fprintf(stderr, "pmtree: mkdir %s: %s\n", dir, strerror(errno));
+			return (-1);
+		}
+	}
+	snprintf(path, sizeof(path), "%s.lock", r->sock);
+	r->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (r->lockfd < 0) {
+		fprintf(stderr, "pmtree: open %s: %s\n", path, strerror(errno));
+		return (-1);
+	}
+	if (flock(r->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return (0);
+	if (errno != EWOULDBLOCK) {
+		fprintf(stderr, "pmtree: lock %s: %s\n", path, strerror(errno));
+		return (-1);
+	}
+	n = pread(r->lockfd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	fprintf(stderr, "pmtree: already running (pid %d)\n", atoi(buf));
+	return (-1);
+}
+
+static void
+root_write_pid(struct root *r)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(r->lockfd, 0) < 0 || pwrite(r->lockfd, buf, (size_t)n, 0) != n)
+		evlog("pmtree", "writing the pid to %s.lock: %s", r->sock,
+		    strerror(errno));
+}
+
+/*
+ * -d: the caller waits on a pipe until the daemon says the tree is up, or
+ * exits non-zero if the daemon dies first.  Returns in the daemon only.
+ */
+static int
+root_daemonize(struct root *r)
+{
+	int p[2], null;
+	char c;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return (-1);
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0)
+		return (-1);
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) == 1)
+			exit(0);
+		fprintf(stderr, "pmtree: the tree could not start (see %s/pmtree.log)\n",
+		    r->tree->log.dir);
+		exit(1);
+	}
+	close(p[0]);
+	r->readyfd = p[1];
+	if (setsid() < 0 || (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return (-1);
+	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		return (-1);
+	close(null);
+	return (0);
+}
+
+static void
+root_ready(struct supervisor *sv, void *arg)
+{
+	struct root *r = arg;
+
+	evlog("pmtree", "tree %s is up (%zu workers)", r->tree->name,
+	    r->tree->nworkers);
+	if (r->readyfd >= 0) {
+		(void)!write(r->readyfd, "R", 1);
+		close(r->readyfd);
+		r->readyfd = -1;
+	}
+}
+
+static void
+root_signal(struct supervisor *sv, int sig, void *arg)
+{
+	evlog("pmtree", "signal %s: nothing to do for it in this version",
+	    sig == SIGHUP ? "HUP" : sig == SIGUSR1 ? "USR1" : "USR2");
+}
+
+static int
+root_loop(struct root *r)
+{
+	struct event_base *base;
+	struct supervisor *sv;
+	int status = 1;
+
+	if ((base = event_base_new()) == NULL) {
+		evlog("pmtree", "event_base_new failed");
+		return (1);
+	}
+	if ((sv = supervisor_new(base, r->tree, r->tree->root, -1)) != NULL) {
+		supervisor_on_ready(sv, root_ready, r);
+		supervisor_on_signal(sv, root_signal, r);
+		evlog("pmtree", "starting tree %s (pid %d)", r->tree->name,
+		    (int)getpid());
+		status = supervisor_run(sv);
+		supervisor_free(sv);
+	}
+	event_base_free(base);
+	if (status == SM_EXIT_OK)
+		evlog("pmtree", "tree %s stopped", r->tree->name);
+	return (status == SM_EXIT_OK || status == SM_EXIT_GAVE_UP ? status : 1);
+}
+
+int
+root_run(const struct cfg_tree *t, const struct root_opts *o)
+{
+	struct root r = { .tree = t, .lockfd = -1, .readyfd = -1 };
+	sigset_t handled;
+	int rc = 1;
+
+	if (sockpath_for_tree(t->control_socket, t->name, r.sock,
+	    sizeof(r.sock)) < 0) {
+		fprintf(stderr, "pmtree: control socket path too long\n");
+		return (1);
+	}
+	if (root_lock(&r) < 0)
+		goto out;
+	if (evlog_open(t->log.dir) < 0) {
+		fprintf(stderr, "pmtree: open %s/pmtree.log: %s\n", t->log.dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (o->daemon && root_daemonize(&r) < 0) {
+		evlog("pmtree", "detaching: %s", strerror(errno));
+		goto out;
+	}
+	root_write_pid(&r);
+	proctitle_set("pmtree: root %s", t->name);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		evlog("pmtree", "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	supervisor_sigset(&handled);
+	sigprocmask(SIG_BLOCK, &handled, NULL);
+	rc = root_loop(&r);
+out:
+	evlog_close();
+	if (r.lockfd >= 0)
+		close(r.lockfd);
+	if (r.readyfd >= 0)
+		close(r.readyfd);
+	return (rc);
+}

@@ -1,0 +1,645 @@
+/*
+ * The executor: performs what the machine decides and feeds it what
+ * happens.  Every syscall lives here or below (spawn.c, group.c); every
+ * decision lives in machine.c.
+ */
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "evlog.h"
+#include "group.h"
+#include "ipc.h"
+#include "machine.h"
+#include "msg.h"
+#include "pidmap.h"
+#include "spawn.h"
+#include "supervisor.h"
+#include "units.h"
+#include "workerenv.h"
+#include "xmalloc.h"
+
+struct child {
+	struct supervisor	*sv;
+	size_t			 slot;
+	pid_t			 pid;
+	struct event		*timer;
+	struct ipc		*ipc;	/* a child group's channel */
+	char			 name[256];
+};
+
+struct supervisor {
+	struct event_base	*base;
+	const struct cfg_tree	*tree;
+	const struct cfg_node	*group;
+	struct sm		 sm;
+	struct child		*kids;
+	struct pidmap		 pids;
+	struct nodetab		 tab;
+	struct ipc		*up;
+	int			 sigfd;
+	struct event		*sigev;
+	int			 nterm;
+	bool			 done;
+	int			 status;
+	supervisor_cb		*on_ready;
+	void			*on_ready_arg;
+	void			(*on_signal)(struct supervisor *, int, void *);
+	void			*on_signal_arg;
+};
+
+static void	sv_drain(struct supervisor *);
+
+uint64_t
+supervisor_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+void
+supervisor_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
+/* "pmtree" for the root itself, else the group's path. */
+static const char *
+sv_who(const struct supervisor *sv)
+{
+	return (sv->group->parent == NULL ? "pmtree" : sv->group->path);
+}
+
+static void
+sv_fmt_exit(char *buf, size_t len, struct exit_info x)
+{
+	const char *name;
+
+	if (x.code >= 0) {
+		snprintf(buf, len, "exited with code %d", x.code);
+		return;
+	}
+	name = units_signal_name(x.sig);
+	if (name != NULL)
+		snprintf(buf, len, "killed by signal %s", name);
+	else
+		snprintf(buf, len, "killed by signal %d", x.sig);
+}
+
+/* --- state reports ------------------------------------------------------ */
+
+static void
+sv_send_up(struct supervisor *sv, const struct msg_node_state *st)
+{
+	if (sv->up != NULL)
+		(void)ipc_send(sv->up, MSG_NODE_STATE, st, sizeof(*st));
+}
+
+static void
+sv_report(struct supervisor *sv, size_t i)
+{
+	struct slot *s = &sv->sm.slots[i];
+	struct msg_node_state *st;
+
+	st = nodetab_get(&sv->tab, s->node->id, s->instance);
+	st->node = s->node->id;
+	st->instance = s->instance;
+	st->pid = sm_slot_live(s) ? sv->kids[i].pid : 0;
+	st->state = (uint8_t)s->state;
+	st->ready = s->state == SLOT_RUNNING;
+	st->restarts = s->starts > 0 ? s->starts - 1 : 0;
+	st->has_exit = s->has_exit;
+	st->exit_code = s->last.code;
+	st->exit_sig = s->last.sig;
+	st->since_ms = s->started_at;
+	st->next_ms = s->state == SLOT_BACKOFF ? s->due : 0;
+	sv_send_up(sv, st);
+}
+
+/* Tells the parent that this group's children are all up. */
+static void
+sv_report_ready(struct supervisor *sv)
+{
+	struct msg_node_state st = {
+		.node = sv->group->id,
+		.state = SLOT_RUNNING,
+		.ready = 1,
+		.pid = (int32_t)getpid(),
+	};
+
+	sv_send_up(sv, &st);
+	if (sv->on_ready != NULL)
+		sv->on_ready(sv, sv->on_ready_arg);
+}
+
+/*
+ * A child group's supervisor is gone: its workers may not have been told.
+ * Their process groups are killed from what it last reported.
+ */
+static void
+sv_kill_subtree(struct supervisor *sv, const struct cfg_node *g)
+{
+	unsigned id, last = nodetab_last(g), k, n;
+	struct msg_node_state *st;
+
+	for (id = g->id + 1; id <= last; id++) {
+		const struct cfg_node *c = sv->tree->nodes[id];
+
+		n = c->kind == CFG_WORKER ? c->worker.instances : 1;
+		for (k = 0; k < n; k++) {
+			st = nodetab_get(&sv->tab, id, k);
+			if (c->kind == CFG_WORKER && st->pid > 0)
+				(void)killpg(st->pid, SIGKILL);
+			if (st->pid == 0 && st->state == SLOT_WAITING)
+				continue;
+			st->pid = 0;
+			st->ready = 0;
+			st->state = SLOT_WAITING;
+			sv_send_up(sv, st);
+		}
+	}
+}
+
+/* --- actions ------------------------------------------------------------ */
+
+static void
+sv_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *k = arg;
+
+	sm_timer(&k->sv->sm, k->slot, supervisor_now());
+	sv_drain(k->sv);
+}
+
+static void
+sv_arm(struct supervisor *sv, size_t i, uint64_t due)
+{
+	struct child *k = &sv->kids[i];
+	uint64_t now, ms;
+	struct timeval tv;
+
+	if (due == 0) {
+		if (k->timer != NULL)
+			evtimer_del(k->timer);
+		return;
+	}
+	if (k->timer == NULL)
+		k->timer = evtimer_new(sv->base, sv_timer_cb, k);
+	now = supervisor_now();
+	ms = due > now ? due - now : 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(k->timer, &tv);
+}
+
+static void
+sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
+{
+	struct exit_info x = { .code = 127 };
+
+	evlog(sv->kids[i].name, "%s: %s", what, strerror(err));
+	sm_exited(&sv->sm, i, x, supervisor_now());
+}
+
+static void
+sv_spawn_worker(struct supervisor *sv, size_t i)
+{
+	const struct slot *s = &sv->sm.slots[i];
+	const struct cfg_worker *w = &s->node->worker;
+	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
+	    .out_fd = -1, .err_fd = -1, .extra_fd = -1 };
+	struct workerenv env;
+	int err;
+	pid_t pid;
+
+	workerenv_build(&env, sv->tree, s->node, s->instance, sv->kids[i].name);
+	req.envp = env.envp;
+	req.path = workerenv_get(&env, "PATH");
+	pid = spawn_worker(&req, &err);
+	workerenv_free(&env);
+	if (pid < 0) {
+		sv_spawn_failed(sv, i, "fork", errno);
+		return;
+	}
+	sv->kids[i].pid = pid;
+	pidmap_put(&sv->pids, pid, i);
+	if (err != 0) {
+		evlog(sv->kids[i].name, "exec %s: %s", w->argv[0], strerror(err));
+		return;	/* the child exits 127: reaped as a failed start */
+	}
+	evlog(sv->kids[i].name, "started (pid %d)", (int)pid);
+	if (w->ready == CFG_READY_NONE)
+		sm_ready(&sv->sm, i, supervisor_now());
+}
+
+static int	sv_group_msg(struct ipc *, uint16_t, const void *, size_t, void *);
+static void	sv_group_closed(struct ipc *, const char *, void *);
+
+static void
+sv_spawn_group(struct supervisor *sv, size_t i)
+{
+	struct child *k = &sv->kids[i];
+	int fd;
+	pid_t pid;
+
+	pid = group_fork(sv->tree, sv->sm.slots[i].node, &fd);
+	if (pid < 0) {
+		sv_spawn_failed(sv, i, "fork", errno);
+		return;
+	}
+	k->pid = pid;
+	pidmap_put(&sv->pids, pid, i);
+	k->ipc = ipc_new(sv->base, fd, msg_types, MSG_NTYPES, sv_group_msg,
+	    sv_group_closed, k);
+	if (k->ipc == NULL) {
+		close(fd);
+		(void)kill(pid, SIGKILL);
+	}
+	evlog(k->name, "supervisor started (pid %d)", (int)pid);
+}
+
+static void
+sv_signal(struct supervisor *sv, size_t i, int sig)
+{
+	const struct slot *s = &sv->sm.slots[i];
+	pid_t pid = sv->kids[i].pid;
+
+	if (pid <= 0)
+		return;
+	if (s->node->kind == CFG_GROUP)
+		(void)kill(pid, sig);
+	else if (killpg(pid, sig) < 0 && errno == ESRCH)
+		(void)kill(pid, sig);
+}
+
+static void
+sv_note(struct supervisor *sv, const struct action *a)
+{
+	const char *who = sv->kids[a->slot].name;
+
+	switch (a->note) {
+	case NOTE_RESTART:
+		evlog(who, "restarting in %llu ms", (unsigned long long)a->value);
+		break;
+	case NOTE_NO_RESTART:
+		evlog(who, "not restarted (%s)",
+		    sv->sm.slots[a->slot].node->kind == CFG_WORKER &&
+		    sv->sm.slots[a->slot].node->worker.restart == CFG_TEMPORARY ?
+		    "temporary" : "transient, normal exit");
+		break;
+	case NOTE_GAVE_UP:
+		evlog(sv_who(sv), "gave up: more than %u restarts within %llu ms",
+		    sv->group->group.intensity,
+		    (unsigned long long)sv->group->group.period_ms);
+		break;
+	case NOTE_READY_TIMEOUT:
+		evlog(who, "not ready in time: stopping");
+		break;
+	case NOTE_KILL:
+		evlog(who, "did not stop in time: SIGKILL");
+		break;
+	}
+}
+
+static void
+sv_perform(struct supervisor *sv, const struct action *a)
+{
+	switch (a->kind) {
+	case ACT_SPAWN:
+		if (sv->sm.slots[a->slot].node->kind == CFG_GROUP)
+			sv_spawn_group(sv, a->slot);
+		else
+			sv_spawn_worker(sv, a->slot);
+		break;
+	case ACT_SIGNAL:
+		sv_signal(sv, a->slot, a->sig);
+		break;
+	case ACT_TIMER:
+		sv_arm(sv, a->slot, a->value);
+		break;
+	case ACT_REPORT:
+		sv_report(sv, a->slot);
+		break;
+	case ACT_NOTE:
+		sv_note(sv, a);
+		break;
+	case ACT_READY:
+		sv_report_ready(sv);
+		break;
+	case ACT_EXIT:
+		sv->done = true;
+		sv->status = (int)a->value;
+		event_base_loopexit(sv->base, NULL);
+		break;
+	}
+}
+
+/* Performs every queued action; performing one may queue more. */
+static void
+sv_drain(struct supervisor *sv)
+{
+	struct action a;
+
+	while (sm_next(&sv->sm, &a))
+		sv_perform(sv, &a);
+}
+
+/* --- child groups ------------------------------------------------------- */
+
+static int
+sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
+    void *arg)
+{
+	struct child *k = arg;
+	struct supervisor *sv = k->sv;
+	const struct cfg_node *g = sv->sm.slots[k->slot].node;
+	struct msg_node_state m, *st;
+
+	memcpy(&m, data, sizeof(m));
+	if (m.node == g->id) {
+		if (m.ready)
+			sm_ready(&sv->sm, k->slot, supervisor_now());
+		sv_drain(sv);
+		return (0);
+	}
+	if (m.node <= g->id || m.node > nodetab_last(g) ||
+	    m.state >= SLOT_NSTATES ||
+	    (st = nodetab_get(&sv->tab, m.node, m.instance)) == NULL)
+		return (-1);
+	*st = m;
+	sv_send_up(sv, st);
+	return (0);
+}
+
+/* EOF or a bad frame: the group's supervisor is dying or must. */
+static void
+sv_group_closed(struct ipc *c, const char *why, void *arg)
+{
+	struct child *k = arg;
+
+	if (strcmp(why, "end of file") != 0) {
+		evlog(k->name, "channel: %s: killing the group's supervisor", why);
+		if (k->pid > 0)
+			(void)kill(k->pid, SIGKILL);
+	}
+	ipc_free(k->ipc);
+	k->ipc = NULL;
+}
+
+/* --- reaping and signals ------------------------------------------------ */
+
+static void
+sv_reaped(struct supervisor *sv, size_t i, int status)
+{
+	struct child *k = &sv->kids[i];
+	const struct cfg_node *n = sv->sm.slots[i].node;
+	struct exit_info x = { .code = -1 };
+	char what[64];
+
+	if (WIFEXITED(status))
+		x.code = WEXITSTATUS(status);
+	else
+		x.sig = WTERMSIG(status);
+	if (n->kind == CFG_WORKER) {
+		/* What the worker left in its process group goes with it. */
+		(void)killpg(k->pid, SIGKILL);
+	} else {
+		if (k->ipc != NULL) {
+			ipc_free(k->ipc);
+			k->ipc = NULL;
+		}
+		if (x.code != SM_EXIT_OK)
+			sv_kill_subtree(sv, n);
+	}
+	sv_fmt_exit(what, sizeof(what), x);
+	if (n->kind == CFG_GROUP && x.code == SM_EXIT_GAVE_UP)
+		evlog(k->name, "supervisor gave up");
+	else if (sv->sm.slots[i].state == SLOT_STOPPING)
+		evlog(k->name, "stopped (%s)", what);
+	else
+		evlog(k->name, "%s", what);
+	k->pid = 0;
+	sm_exited(&sv->sm, i, x, supervisor_now());
+}
+
+static void
+sv_reap(struct supervisor *sv)
+{
+	size_t slot;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (WIFSTOPPED(status) || WIFCONTINUED(status))
+			continue;
+		/* Unknown pids are orphans we adopted as subreaper. */
+		if (pidmap_take(&sv->pids, pid, &slot) == 0)
+			sv_reaped(sv, slot, status);
+		sv_drain(sv);
+	}
+}
+
+void
+supervisor_terminate(struct supervisor *sv)
+{
+	uint64_t now = supervisor_now();
+
+	if (sv->nterm++ == 0) {
+		evlog(sv_who(sv), "stopping");
+		sm_shutdown(&sv->sm, SM_EXIT_OK, now);
+	} else {
+		evlog(sv_who(sv), "stopping now: killing everything");
+		sm_kill_all(&sv->sm, now);
+	}
+	sv_drain(sv);
+}
+
+static void
+sv_signal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	while ((n = read(fd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			sv_reap(sv);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			supervisor_terminate(sv);
+			break;
+		default:
+			if (sv->on_signal != NULL)
+				sv->on_signal(sv, (int)si.ssi_signo,
+				    sv->on_signal_arg);
+		}
+	}
+}
+
+/* The parent is gone (EOF) or mad: nobody is left to stop us cleanly. */
+static void
+sv_up_closed(struct ipc *c, const char *why, void *arg)
+{
+	struct supervisor *sv = arg;
+	size_t i;
+
+	evlog(sv_who(sv), "lost the parent supervisor (%s): killing the group", why);
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv->kids[i].pid > 0 && sv->sm.slots[i].node->kind == CFG_WORKER)
+			(void)killpg(sv->kids[i].pid, SIGKILL);
+	}
+	sv->done = true;
+	sv->status = 1;
+	event_base_loopexit(sv->base, NULL);
+}
+
+static int
+sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg)
+{
+	return (-1);	/* nothing flows down yet */
+}
+
+/* --- life cycle --------------------------------------------------------- */
+
+static void
+sv_name_kids(struct supervisor *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->sm.nslots; i++) {
+		const struct slot *s = &sv->sm.slots[i];
+		struct child *k = &sv->kids[i];
+
+		k->sv = sv;
+		k->slot = i;
+		if (s->node->kind == CFG_WORKER && s->node->worker.instances > 1)
+			snprintf(k->name, sizeof(k->name), "%s:%u", s->node->path,
+			    s->instance);
+		else
+			snprintf(k->name, sizeof(k->name), "%s", s->node->path);
+	}
+}
+
+struct supervisor *
+supervisor_new(struct event_base *base, const struct cfg_tree *tree,
+    const struct cfg_node *group, int upfd)
+{
+	struct supervisor *sv = xcalloc(1, sizeof(*sv));
+	sigset_t set;
+
+	sv->base = base;
+	sv->tree = tree;
+	sv->group = group;
+	sv->sigfd = -1;
+	sm_init(&sv->sm, group);
+	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
+	sv_name_kids(sv);
+	pidmap_init(&sv->pids, sv->sm.nslots);
+	nodetab_init(&sv->tab, tree, group);
+	supervisor_sigset(&set);
+	sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sv->sigfd < 0)
+		goto fail;
+	sv->sigev = event_new(base, sv->sigfd, EV_READ | EV_PERSIST,
+	    sv_signal_cb, sv);
+	if (sv->sigev == NULL || event_add(sv->sigev, NULL) < 0)
+		goto fail;
+	if (upfd >= 0) {
+		sv->up = ipc_new(base, upfd, msg_types, MSG_NTYPES, sv_up_msg,
+		    sv_up_closed, sv);
+		if (sv->up == NULL)
+			goto fail;
+	}
+	return (sv);
+fail:
+	evlog(sv_who(sv), "setting up the event loop: %s", strerror(errno));
+	supervisor_free(sv);
+	return (NULL);
+}
+
+void
+supervisor_free(struct supervisor *sv)
+{
+	size_t i;
+
+	if (sv == NULL)
+		return;
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv->kids[i].timer != NULL)
+			event_free(sv->kids[i].timer);
+		ipc_free(sv->kids[i].ipc);
+	}
+	ipc_free(sv->up);
+	if (sv->sigev != NULL)
+		event_free(sv->sigev);
+	if (sv->sigfd >= 0)
+		close(sv->sigfd);
+	nodetab_free(&sv->tab);
+	pidmap_free(&sv->pids);
+	free(sv->kids);
+	sm_free(&sv->sm);
+	free(sv);
+}
+
+int
+supervisor_run(struct supervisor *sv)
+{
+	sm_start(&sv->sm, supervisor_now());
+	sv_drain(sv);
+	while (!sv->done) {
+		if (event_base_loop(sv->base, EVLOOP_ONCE) < 0) {
+			evlog(sv_who(sv), "event loop: %s", strerror(errno));
+			return (1);
+		}
+	}
+	return (sv->status);
+}
+
+void
+supervisor_on_ready(struct supervisor *sv, supervisor_cb *cb, void *arg)
+{
+	sv->on_ready = cb;
+	sv->on_ready_arg = arg;
+}
+
+void
+supervisor_on_signal(struct supervisor *sv,
+    void (*cb)(struct supervisor *, int, void *), void *arg)
+{
+	sv->on_signal = cb;
+	sv->on_signal_arg = arg;
+}
+
+struct nodetab *
+supervisor_table(struct supervisor *sv)
+{
+	return (&sv->tab);
+}
+
+struct event_base *
+supervisor_base(struct supervisor *sv)
+{
+	return (sv->base);
+}

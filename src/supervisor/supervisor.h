@@ -1,0 +1,45 @@
+/*
+ * A supervisor process's runtime: the executor of the supervision machine.
+ * It owns one group's children (workers it spawns, child groups it forks),
+ * reaps them, runs their timers, and reports their states upward.
+ */
+#ifndef PMTREE_SUPERVISOR_H
+#define PMTREE_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "nodetab.h"
+
+struct event_base;
+struct supervisor;
+
+typedef void supervisor_cb(struct supervisor *, void *);
+
+/*
+ * UPFD is the channel to the parent supervisor, -1 for the root.  Signals
+ * (CHLD, TERM, INT, HUP, USR1, USR2) must be blocked by the caller; the
+ * supervisor reads them from a signalfd.
+ */
+struct supervisor *supervisor_new(struct event_base *, const struct cfg_tree *,
+		    const struct cfg_node *group, int upfd);
+void		 supervisor_free(struct supervisor *);
+/* Starts the children and runs until the supervisor is done; its status. */
+int		 supervisor_run(struct supervisor *);
+/* Called once, when every child that should run is up. */
+void		 supervisor_on_ready(struct supervisor *, supervisor_cb *, void *);
+/* A signal the supervisor does not handle itself (HUP, USR1, USR2). */
+void		 supervisor_on_signal(struct supervisor *,
+		    void (*)(struct supervisor *, int, void *), void *);
+/* TERM: a graceful stop; a second one kills everything at once. */
+void		 supervisor_terminate(struct supervisor *);
+struct nodetab	*supervisor_table(struct supervisor *);
+struct event_base *supervisor_base(struct supervisor *);
+
+/* The set of signals a supervisor handles through its event loop. */
+void		 supervisor_sigset(sigset_t *);
+uint64_t	 supervisor_now(void);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * Starting a worker: fork and exec in one step, the child the leader of its
+ * own process group, killed if its supervisor dies, with a clean signal
+ * state, stdin on /dev/null and only the fds it is meant to have.
+ */
+#ifndef PMTREE_SPAWN_H
+#define PMTREE_SPAWN_H
+
+#include <sys/types.h>
+
+struct spawn_req {
+	char *const	*argv;
+	char *const	*envp;
+	const char	*cwd;
+	const char	*path;		/* PATH to search argv[0] in, or NULL */
+	int		 out_fd;	/* stdout, -1 = inherit */
+	int		 err_fd;	/* stderr, -1 = inherit */
+	int		 extra_fd;	/* placed at extra_to, -1 = none */
+	int		 extra_to;
+};
+
+/*
+ * Returns the child's pid once it has exec'd, or -1 with errno set when
+ * it could not be created.  If the exec itself failed, the pid is returned
+ * (the child exits 127) and *exec_errno says why; 0 otherwise.
+ */
+pid_t	spawn_worker(const struct spawn_req *, int *exec_errno);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * A worker's environment: pmtree's own, then the worker's `env`, then the
+ * variables pmtree sets (PMTREE_NAME, PMTREE_INSTANCE, PMTREE_TREE), each
+ * later one replacing an earlier one of the same name.  Built before the
+ * spawn, because nothing may allocate between fork and exec.
+ */
+#ifndef PMTREE_WORKERENV_H
+#define PMTREE_WORKERENV_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#define WORKERENV_OWN 8
+
+struct workerenv {
+	char	**envp;
+	size_t	  n;
+	char	 *own[WORKERENV_OWN];	/* the strings built here */
+	size_t	  nown;
+};
+
+void		 workerenv_build(struct workerenv *, const struct cfg_tree *,
+		    const struct cfg_node *, unsigned instance, const char *name);
+/* Adds or replaces "KEY=VALUE". */
+void		 workerenv_set(struct workerenv *, const char *key,
+		    const char *value);
+const char	*workerenv_get(const struct workerenv *, const char *key);
+void		 workerenv_free(struct workerenv *);
+
+#endif
