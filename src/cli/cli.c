@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, 1, 1, "check CONFIG",
 	  "Validates CONFIG and prints the tree it would run (exit 0), or\n"
 	  "prints every error as FILE:LINE:COL: message (exit 2)." },
-	{ "status", cmd_not_built, 0, 2, "status [TARGET] [--json]",
+	{ "status", cmd_status, 0, 2, "status [TARGET] [--json]",
 	  "Shows the live tree (or TARGET's subtree): state, pid, uptime,\n"
 	  "restarts, memory, CPU, readiness and last exit." },
 	{ "start", cmd_not_built, 1, 1, "start TARGET",
@@ -47,7 +47,7 @@ static const struct command commands[] = {
 	  "Prints the last N lines (default 20) of the target's logs; -f follows." },
 	{ "reload", cmd_not_built, 0, 0, "reload",
 	  "Re-reads the YAML file and applies the difference to the live tree." },
-	{ "shutdown", cmd_not_built, 0, 0, "shutdown",
+	{ "shutdown", cmd_shutdown, 0, 0, "shutdown",
 	  "Stops the whole tree gracefully; returns when it is down." },
 };
 

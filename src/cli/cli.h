@@ -21,5 +21,7 @@ int	cli_main(int argc, char **argv);
 /* Each command; argv[0] is the command's name. */
 int	cmd_check(struct cli_opts *);
 int	cmd_run(struct cli_opts *);
+int	cmd_status(struct cli_opts *);
+int	cmd_shutdown(struct cli_opts *);
 
 #endif

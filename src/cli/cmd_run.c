@@ -20,7 +20,7 @@ cmd_run(struct cli_opts *o)
 	struct diag d;
 	int ch, rc;
 
-	while ((ch = getopt_long(o->argc, o->argv, "+d", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(o->argc, o->argv, "d", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			ro.daemon = true;

@@ -76,7 +76,7 @@ syntax_error(struct composer *c)
 	}
 	if (c->buf[p->problem_mark.index] == '\t')
 		hint = " (tabs cannot indent YAML: use spaces)";
-	if (p->context != NULL)
+	if (p->context != NULL && *hint == '\0')
 		diag_add(c->diag, mark_pos(p->problem_mark),
 		    "YAML: %s %s (line %zu)%s", p->problem, p->context,
 		    p->context_mark.line + 1, hint);
@@ -111,6 +111,20 @@ anchor_find(struct composer *c, const char *name)
 			return (c->anchors[i - 1].node);
 	}
 	return (0);
+}
+
+/* Whether NAME anchors a collection still open around us. */
+static bool
+anchor_open(struct composer *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->depth; i++) {
+		if (c->stack[i].anchor != NULL &&
+		    strcmp(c->stack[i].anchor, name) == 0)
+			return (true);
+	}
+	return (false);
 }
 
 /* Puts NODE in the open collection: a sequence item, a key or a value. */
@@ -211,7 +225,9 @@ alias(struct composer *c, yaml_event_t *ev)
 	node = anchor_find(c, (char *)ev->data.alias.anchor);
 	if (node == 0) {
 		diag_add(c->diag, mark_pos(ev->start_mark),
-		    "YAML: undefined alias \"%s\"", ev->data.alias.anchor);
+		    "YAML: undefined alias \"%s\"%s", ev->data.alias.anchor,
+		    anchor_open(c, (char *)ev->data.alias.anchor) ?
+		    " (an anchor cannot be used inside itself)" : "");
 		return (-1);
 	}
 	if (!attach(c, node))

@@ -129,13 +129,17 @@ static void
 load_worker(struct load *l, struct cfg_node *parent, yaml_node_t *map,
     const char *name, struct pair *pv, size_t n, const struct cfg_worker *def)
 {
-	struct cfg_node *node;
+	struct cfg_worker w;
 
 	n = cfgval_keys(l, pv, n, &worker_keyset);
-	node = cfggroup_node(l, CFG_WORKER, name, parent, map);
-	cfgworker_copy(&node->worker, def);
-	cfgworker_apply(l, &node->worker, pv, n);
-	cfgworker_finish(l, node, map, pv, n);
+	cfgworker_copy(&w, def);
+	cfgworker_apply(l, &w, pv, n);
+	cfgworker_finish(l, &w, map, pv, n);
+	/* Past the limit the tree is lost anyway: check, but build no more. */
+	if (l->too_many_workers)
+		cfgworker_clear(&w);
+	else
+		cfggroup_node(l, CFG_WORKER, name, parent, map)->worker = w;
 }
 
 static void
@@ -224,7 +228,7 @@ load_children(struct load *l, struct cfg_node *g, yaml_node_t *list,
 	struct sibling *sibs;
 	size_t i, n;
 
-	if (!cfgval_is_list(l, list, "children"))
+	if (cfgval_is_null(list) || !cfgval_is_list(l, list, "children"))
 		return;
 	n = (size_t)(list->data.sequence.items.top -
 	    list->data.sequence.items.start);
@@ -245,7 +249,8 @@ load_defaults(struct load *l, struct cfg_worker *def, yaml_node_t *map)
 	struct pair *pv;
 	size_t n;
 
-	if (cfgval_pairs(l, map, "defaults", &pv, &n) != 0)
+	if (cfgval_is_null(map) ||
+	    cfgval_pairs(l, map, "defaults", &pv, &n) != 0)
 		return;
 	n = cfgval_keys(l, pv, n, &defaults_keyset);
 	cfgworker_apply(l, def, pv, n);

@@ -45,7 +45,10 @@ struct keyset {
 int		 cfgdoc_load(const char *, size_t, yaml_document_t *,
 		    struct diag *);
 
-/* cfgval.c */
+/*
+ * cfgval.c.  A mapping or list left empty (`env:` with nothing after it)
+ * is YAML's null; the loader takes it as an empty mapping or list.
+ */
 void		 cfgval_error(struct load *, const yaml_node_t *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 bool		 cfgval_visit(struct load *, const yaml_node_t *);
@@ -57,7 +60,10 @@ size_t		 cfgval_keys(struct load *, struct pair *, size_t,
 		    const struct keyset *);
 struct pair	*cfgval_find(struct pair *, size_t, const char *);
 bool		 cfgval_is_list(struct load *, yaml_node_t *, const char *);
+bool		 cfgval_is_null(const yaml_node_t *);
 int		 cfgval_str(struct load *, yaml_node_t *, const char *,
+		    const char **);
+int		 cfgval_text_of(struct load *, yaml_node_t *, const char *,
 		    const char **);
 int		 cfgval_uint(struct load *, yaml_node_t *, const char *,
 		    uint64_t, uint64_t, uint64_t *);
@@ -85,7 +91,7 @@ void		 cfgworker_copy(struct cfg_worker *, const struct cfg_worker *);
 void		 cfgworker_clear(struct cfg_worker *);
 void		 cfgworker_apply(struct load *, struct cfg_worker *,
 		    struct pair *, size_t);
-void		 cfgworker_finish(struct load *, struct cfg_node *,
+void		 cfgworker_finish(struct load *, struct cfg_worker *,
 		    yaml_node_t *, struct pair *, size_t);
 
 /* cfggroup.c */

@@ -185,7 +185,9 @@ collect_merge(struct load *l, yaml_node_t *v, unsigned level,
 	size_t i;
 
 	if (level > MAX_MERGE_LEVEL) {
-		cfgval_error(l, v, "<<: merges nest too deep");
+		cfgval_error(l, v, "<<: merges nest more than %d levels deep; "
+		    "stopped reading", MAX_MERGE_LEVEL);
+		l->stop = true;
 		return;
 	}
 	if (v->type == YAML_MAPPING_NODE) {
@@ -369,6 +371,10 @@ unknown_key(struct load *l, const struct pair *p, const struct keyset *ks)
 		cfgval_error(l, p->knode, "unknown key %s", buf);
 }
 
+/*
+ * Keeps the known keys of PV.  Keys starting with "x-" are ignored, as in
+ * docker compose: a place to put anchors for later aliases.
+ */
 size_t
 cfgval_keys(struct load *l, struct pair *pv, size_t n, const struct keyset *ks)
 {
@@ -377,7 +383,7 @@ cfgval_keys(struct load *l, struct pair *pv, size_t n, const struct keyset *ks)
 	for (i = 0; i < n; i++) {
 		if (in_list(ks->keys, pv[i].key))
 			pv[m++] = pv[i];
-		else
+		else if (strncmp(pv[i].key, "x-", 2) != 0)
 			unknown_key(l, &pv[i], ks);
 	}
 	return (m);
@@ -404,8 +410,22 @@ cfgval_is_list(struct load *l, yaml_node_t *n, const char *key)
 	return (false);
 }
 
+/* `~`, `null` or nothing at all, written plain: YAML's null. */
+bool
+cfgval_is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL",
+		NULL };
+
+	return (n->type == YAML_SCALAR_NODE &&
+	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    in_list(nulls, (const char *)n->data.scalar.value));
+}
+
+/* The text of a scalar, as written (`env` values): not null-checked. */
 int
-cfgval_str(struct load *l, yaml_node_t *n, const char *key, const char **out)
+cfgval_text_of(struct load *l, yaml_node_t *n, const char *key,
+    const char **out)
 {
 	char buf[64];
 
@@ -420,6 +440,16 @@ cfgval_str(struct load *l, yaml_node_t *n, const char *key, const char **out)
 	}
 	*out = (const char *)n->data.scalar.value;
 	return (0);
+}
+
+int
+cfgval_str(struct load *l, yaml_node_t *n, const char *key, const char **out)
+{
+	if (cfgval_is_null(n)) {
+		cfgval_error(l, n, "%s must be a string (got nothing)", key);
+		return (-1);
+	}
+	return (cfgval_text_of(l, n, key, out));
 }
 
 /* Plain decimal digits only: no sign, no fraction, no 0x. */

@@ -129,6 +129,10 @@ key_cmd(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	const char *s;
 	size_t argc, i;
 
+	if (cfgval_is_null(v)) {
+		cfgval_error(l, v, "empty cmd: give the program to run");
+		return;
+	}
 	if (v->type == YAML_SCALAR_NODE) {
 		if (cfgval_str(l, v, "cmd", &s) != 0)
 			return;
@@ -190,6 +194,19 @@ env_name_ok(const char *k)
 	return (*k != '\0' && strchr(k, '=') == NULL);
 }
 
+static char *
+env_entry(const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val);
+	char *e;
+
+	e = cfgval_reallocarray(NULL, kl + vl + 2, 1);
+	memcpy(e, key, kl);
+	e[kl] = '=';
+	memcpy(e + kl + 1, val, vl + 1);
+	return (e);
+}
+
 /* Builds the new "KEY=VALUE" list: inherited entries not overridden, then
  * the variables of this mapping. */
 static void
@@ -210,10 +227,8 @@ env_merge(struct cfg_worker *w, const char **keys, const char **vals,
 		else
 			free(w->env[i]);
 	}
-	for (i = 0; i < n; i++) {
-		if (asprintf(&env[m++], "%s=%s", keys[i], vals[i]) == -1)
-			abort();
-	}
+	for (i = 0; i < n; i++)
+		env[m++] = env_entry(keys[i], vals[i]);
 	env[m] = NULL;
 	free(sorted);
 	free(w->env);
@@ -229,7 +244,7 @@ key_env(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	size_t n, i, m = 0;
 	char what[96];
 
-	if (cfgval_pairs(l, v, "env", &pv, &n) != 0)
+	if (cfgval_is_null(v) || cfgval_pairs(l, v, "env", &pv, &n) != 0)
 		return;
 	keys = cfgval_reallocarray(NULL, n, sizeof(*keys));
 	vals = cfgval_reallocarray(NULL, n, sizeof(*vals));
@@ -240,7 +255,7 @@ key_env(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 			continue;
 		}
 		snprintf(what, sizeof(what), "env.%.64s", pv[i].key);
-		if (cfgval_str(l, pv[i].vnode, what, &vals[m]) == 0)
+		if (cfgval_text_of(l, pv[i].vnode, what, &vals[m]) == 0)
 			keys[m++] = pv[i].key;
 	}
 	env_merge(w, keys, vals, m);
@@ -451,10 +466,7 @@ key_ready(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 		return;
 	}
 	cfgval_error(l, v, "ready must be none, notify, {fd: N}, "
-	    "{tcp: host:port} or {http: URL}%s%.40s%s",
-	    v->type == YAML_SCALAR_NODE ? " (got \"" : "",
-	    v->type == YAML_SCALAR_NODE ? s : "",
-	    v->type == YAML_SCALAR_NODE ? "\")" : "");
+	    "{tcp: host:port} or {http: URL}");
 }
 
 static void
@@ -560,10 +572,9 @@ cfgworker_apply(struct load *l, struct cfg_worker *w, struct pair *pv,
 
 /* Checks what only the merged settings can tell, and counts the worker. */
 void
-cfgworker_finish(struct load *l, struct cfg_node *node, yaml_node_t *map,
+cfgworker_finish(struct load *l, struct cfg_worker *w, yaml_node_t *map,
     struct pair *pv, size_t n)
 {
-	struct cfg_worker *w = &node->worker;
 	struct pair *wd;
 
 	if (w->watchdog_ms != 0 && w->ready != CFG_READY_NOTIFY) {

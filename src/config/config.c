@@ -107,7 +107,8 @@ root_control(struct load *l, yaml_node_t *map)
 	struct pair *pv;
 	size_t i, n;
 
-	if (cfgval_pairs(l, map, "control", &pv, &n) != 0)
+	if (cfgval_is_null(map) ||
+	    cfgval_pairs(l, map, "control", &pv, &n) != 0)
 		return;
 	n = cfgval_keys(l, pv, n, &ks);
 	for (i = 0; i < n; i++) {
@@ -156,7 +157,7 @@ root_log(struct load *l, yaml_node_t *map)
 	struct pair *pv;
 	size_t i, n;
 
-	if (cfgval_pairs(l, map, "log", &pv, &n) != 0)
+	if (cfgval_is_null(map) || cfgval_pairs(l, map, "log", &pv, &n) != 0)
 		return;
 	n = cfgval_keys(l, pv, n, &ks);
 	for (i = 0; i < n; i++)

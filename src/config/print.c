@@ -37,19 +37,59 @@ print_duration(FILE *f, uint64_t ms)
 		fputs("0", f);
 }
 
+/* Longer labels do not push every other line's columns to the right. */
+#define MAX_LABEL_WIDTH 48
+
+/* A word with control characters, as bash's $'...' (one line of output). */
+static void
+print_escaped(FILE *f, const char *w)
+{
+	const unsigned char *p;
+
+	fputs("$'", f);
+	for (p = (const unsigned char *)w; *p != '\0'; p++) {
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else if (*p == '\'' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+}
+
+/* Characters a shell takes literally outside quotes. */
+static int
+is_safe(unsigned char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("_./:=,@%+-", c)));
+}
+
 /* A word the way a shell (and argv_split) would read it back. */
 static void
 print_word(FILE *f, const char *w)
 {
-	const char *p;
+	const unsigned char *p;
 
-	if (*w != '\0' && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-") == strlen(w)) {
+	for (p = (const unsigned char *)w; *p != '\0' && is_safe(*p); p++)
+		;
+	if (*p == '\0' && p != (const unsigned char *)w) {
 		fputs(w, f);
 		return;
 	}
+	for (p = (const unsigned char *)w; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			print_escaped(f, w);
+			return;
+		}
+	}
 	fputc('\'', f);
-	for (p = w; *p != '\0'; p++) {
+	for (p = (const unsigned char *)w; *p != '\0'; p++) {
 		if (*p == '\'')
 			fputs("'\\''", f);
 		else
@@ -71,7 +111,9 @@ print_ready(FILE *f, const struct cfg_worker *w)
 		fprintf(f, "  ready fd %d", w->ready_fd);
 		break;
 	case CFG_READY_TCP:
-		fprintf(f, "  ready tcp %s:%s", w->ready_host, w->ready_port);
+		fprintf(f, strchr(w->ready_host, ':') != NULL ?
+		    "  ready tcp [%s]:%s" : "  ready tcp %s:%s", w->ready_host,
+		    w->ready_port);
 		break;
 	case CFG_READY_HTTP:
 		fprintf(f, "  ready http %s", w->ready_url);
@@ -113,13 +155,13 @@ config_print(const struct cfg_tree *t, FILE *f)
 	for (i = 0; i < t->nnodes; i++) {
 		n = t->nodes[i];
 		len = 2 * n->depth + strlen(label(t, n));
-		if (len > width)
+		if (len > width && len <= MAX_LABEL_WIDTH)
 			width = len;
 	}
 	for (i = 0; i < t->nnodes; i++) {
 		n = t->nodes[i];
-		fprintf(f, "%*s%-*s  ", (int)(2 * n->depth), "",
-		    (int)(width - 2 * n->depth), label(t, n));
+		fprintf(f, "%*s%-*s  ", (int)(2 * n->depth), "", 2 * n->depth <
+		    width ? (int)(width - 2 * n->depth) : 0, label(t, n));
 		if (n->kind == CFG_GROUP)
 			print_group(f, &n->group);
 		else

@@ -638,6 +638,12 @@ supervisor_table(struct supervisor *sv)
 	return (&sv->tab);
 }
 
+unsigned
+supervisor_restarts(struct supervisor *sv)
+{
+	return (sv->sm.restarts);
+}
+
 struct event_base *
 supervisor_base(struct supervisor *sv)
 {

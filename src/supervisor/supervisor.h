@@ -36,6 +36,8 @@ void		 supervisor_on_signal(struct supervisor *,
 /* TERM: a graceful stop; a second one kills everything at once. */
 void		 supervisor_terminate(struct supervisor *);
 struct nodetab	*supervisor_table(struct supervisor *);
+/* Restart decisions this supervisor made, for status. */
+unsigned	 supervisor_restarts(struct supervisor *);
 struct event_base *supervisor_base(struct supervisor *);
 
 /* The set of signals a supervisor handles through its event loop. */

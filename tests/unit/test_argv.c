@@ -130,6 +130,40 @@ START_TEST(utf8)
 }
 END_TEST
 
+START_TEST(blanks_inside_quotes)
+{
+	split_ok("'  ' \"\t\"", "  ", "\t", NULL);
+	split_ok("\"a  b\"c", "a  bc", NULL);
+}
+END_TEST
+
+/* Inside double quotes a backslash before another character stays. */
+START_TEST(dquote_other_backslash)
+{
+	split_ok("\"\\a\\'\"", "\\a\\'", NULL);
+	split_ok("\"C:\\dir\"", "C:\\dir", NULL);
+}
+END_TEST
+
+START_TEST(many_words)
+{
+	char **argv, err[128], *s;
+	size_t argc, i;
+
+	ck_assert_ptr_nonnull(s = malloc(3 * 1000 + 1));
+	for (i = 0; i < 1000; i++)
+		memcpy(s + 3 * i, "ab ", 3);
+	s[3 * 1000] = '\0';
+	ck_assert_int_eq(argv_split(s, &argv, &argc, err, sizeof(err)), 0);
+	ck_assert_uint_eq(argc, 1000);
+	for (i = 0; i < argc; i++)
+		ck_assert_str_eq(argv[i], "ab");
+	ck_assert_ptr_null(argv[argc]);
+	argv_free(argv);
+	free(s);
+}
+END_TEST
+
 START_TEST(free_null)
 {
 	argv_free(NULL);
@@ -154,6 +188,9 @@ main(void)
 	tcase_add_test(tc, no_expansion);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, blanks_inside_quotes);
+	tcase_add_test(tc, dquote_other_backslash);
+	tcase_add_test(tc, many_words);
 	tcase_add_test(tc, free_null);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -191,6 +191,25 @@ START_TEST(size_errors)
 }
 END_TEST
 
+START_TEST(duration_max_and_order)
+{
+	ck_assert_uint_eq(dur_ok("30s1m"), 90000);
+	ck_assert_uint_eq(dur_ok("1s1s"), 2000);
+	ck_assert_uint_eq(dur_ok("5124095576030h"), UINT64_C(5124095576030) *
+	    3600000);
+}
+END_TEST
+
+START_TEST(size_fraction)
+{
+	ck_assert_uint_eq(size_ok("0.5KiB"), 512);
+	ck_assert_uint_eq(size_ok("1.5GB"), UINT64_C(3) << 29);
+	ck_assert_uint_eq(size_ok("0.0001KB"), 0);
+	ck_assert_uint_eq(size_ok("0.0"), 0);
+	size_bad("0.5", "size needs a unit");
+}
+END_TEST
+
 START_TEST(signal_names)
 {
 	ck_assert_int_eq(sig_ok("TERM"), SIGTERM);
@@ -275,6 +294,8 @@ main(void)
 	tcase_add_test(tc, duration_negative);
 	tcase_add_test(tc, duration_junk);
 	tcase_add_test(tc, duration_overflow);
+	tcase_add_test(tc, duration_max_and_order);
+	tcase_add_test(tc, size_fraction);
 	tcase_add_test(tc, size_basic);
 	tcase_add_test(tc, size_case_and_space);
 	tcase_add_test(tc, size_errors);

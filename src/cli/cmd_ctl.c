@@ -1,0 +1,75 @@
+/* The commands that talk to a running tree: status, shutdown. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "render.h"
+
+/* One request, one reply; the reply's payload or NULL with *RC set. */
+static json_t *
+ctl_call(struct cli_opts *o, json_t *req, int *rc)
+{
+	struct client c;
+	json_t *rep;
+
+	if ((*rc = client_open(&c, o)) != CLI_OK) {
+		json_decref(req);
+		return (NULL);
+	}
+	rep = client_call(&c, req, rc);
+	client_close(&c);
+	return (rep);
+}
+
+int
+cmd_status(struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *target = "";
+	json_t *rep, *st;
+	int ch, json = 0, rc;
+
+	while ((ch = getopt_long(o->argc, o->argv, "j", longopts, NULL)) != -1) {
+		if (ch != 'j') {
+			fprintf(stderr, "usage: pmtree status [TARGET] [--json]\n");
+			return (CLI_USAGE);
+		}
+		json = 1;
+	}
+	if (optind < o->argc)
+		target = o->argv[optind++];
+	if (optind < o->argc) {
+		fprintf(stderr, "pmtree: status: too many arguments\n");
+		return (CLI_USAGE);
+	}
+	rep = ctl_call(o, json_pack("{ssss}", "cmd", "status", "target", target),
+	    &rc);
+	if (rep == NULL)
+		return (rc);
+	st = json_object_get(rep, "status");
+	if (json)
+		json_dumpf(st, stdout, JSON_COMPACT);
+	else
+		render_status(stdout, st, isatty(STDOUT_FILENO));
+	if (json)
+		fputc('\n', stdout);
+	json_decref(rep);
+	return (fflush(stdout) == 0 ? CLI_OK : CLI_FAILED);
+}
+
+int
+cmd_shutdown(struct cli_opts *o)
+{
+	json_t *rep;
+	int rc;
+
+	rep = ctl_call(o, json_pack("{ss}", "cmd", "shutdown"), &rc);
+	json_decref(rep);
+	return (rc);
+}

@@ -1,0 +1,305 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "evlog.h"
+#include "fsutil.h"
+#include "xmalloc.h"
+
+struct control_conn {
+	struct control		*ctl;
+	struct bufferevent	*bev;
+	struct control_conn	*next;
+	struct control_conn	*prev;
+	int			 busy;	/* a request is being answered */
+	int			 closing;	/* close once the reply is out */
+};
+
+struct control {
+	struct event_base	*base;
+	struct evconnlistener	*lis;
+	char			*path;
+	control_fn		*fn;
+	void			*arg;
+	struct control_conn	*conns;
+};
+
+static void	conn_read_cb(struct bufferevent *, void *);
+
+static void
+conn_free(struct control_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->ctl->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_conn *c = arg;
+
+	if (c->closing)
+		conn_free(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_conn *c = arg;
+
+	/* A client gone while its request is answered: answer into the void. */
+	if (c->busy) {
+		c->closing = 1;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	conn_free(c);
+}
+
+static void
+conn_drop(struct control_conn *c, const char *why)
+{
+	static const char msg[] = "{\"ok\":false,\"error\":\"bad request\",\"exit\":2}\n";
+
+	(void)why;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_write(c->bev, msg, sizeof(msg) - 1);
+	c->closing = 1;
+}
+
+static void
+conn_handle_line(struct control_conn *c, const char *line, size_t len)
+{
+	json_error_t err;
+	json_t *req;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+	if (req == NULL || !json_is_object(req) ||
+	    !json_is_string(json_object_get(req, "cmd"))) {
+		json_decref(req);
+		conn_drop(c, "not a JSON request");
+		return;
+	}
+	c->busy = 1;
+	c->ctl->fn(c, req, c->ctl->arg);
+	json_decref(req);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len;
+	char *line;
+
+	while (!c->busy && !c->closing) {
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > CONTROL_MAX_LINE)
+				conn_drop(c, "request too long");
+			return;
+		}
+		if (len > CONTROL_MAX_LINE)
+			conn_drop(c, "request too long");
+		else if (len > 0)
+			conn_handle_line(c, line, len);
+		free(line);
+	}
+}
+
+void
+control_reply(struct control_conn *c, json_t *reply)
+{
+	char *s = json_dumps(reply, JSON_COMPACT);
+
+	json_decref(reply);
+	if (s != NULL) {
+		bufferevent_write(c->bev, s, strlen(s));
+		bufferevent_write(c->bev, "\n", 1);
+		free(s);
+	}
+	c->busy = 0;
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			conn_free(c);
+		return;
+	}
+	conn_read_cb(c->bev, c);
+}
+
+void
+control_error(struct control_conn *c, int exitcode, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	control_reply(c, json_pack("{sbsssi}", "ok", 0, "error", buf, "exit",
+	    exitcode));
+}
+
+/* Only our own uid and root; anyone else is closed on at once. */
+static int
+control_peer_ok(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return (0);
+	return (cr.uid == 0 || cr.uid == getuid());
+}
+
+static void
+control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct control *ctl = arg;
+	struct control_conn *c;
+	struct timeval idle = { CONTROL_IDLE_SECS, 0 };
+
+	if (!control_peer_ok(fd)) {
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->ctl = ctl;
+	c->bev = bufferevent_socket_new(ctl->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = ctl->conns;
+	if (ctl->conns != NULL)
+		ctl->conns->prev = c;
+	ctl->conns = c;
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+control_accept_error(struct evconnlistener *lis, void *arg)
+{
+	evlog("pmtree", "control socket accept: %s", strerror(errno));
+}
+
+static int
+control_bind(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (-1);
+	/* The caller holds the tree's lock: whatever is there is stale. */
+	(void)unlink(path);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc < 0 || listen(fd, 128) < 0) {
+		rc = errno;
+		close(fd);
+		errno = rc;
+		return (-1);
+	}
+	return (fd);
+}
+
+struct control *
+control_open(struct event_base *base, const char *path, control_fn *fn,
+    void *arg)
+{
+	struct control *ctl;
+	int fd;
+
+	if ((fd = control_bind(path)) < 0)
+		return (NULL);
+	ctl = xcalloc(1, sizeof(*ctl));
+	ctl->base = base;
+	ctl->fn = fn;
+	ctl->arg = arg;
+	ctl->path = xstrdup(path);
+	ctl->lis = evconnlistener_new(base, control_accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (ctl->lis == NULL) {
+		close(fd);
+		control_close(ctl);
+		return (NULL);
+	}
+	evconnlistener_set_error_cb(ctl->lis, control_accept_error);
+	return (ctl);
+}
+
+/*
+ * The loop will not run again, and a bufferevent's output is frozen at the
+ * front for anyone but the loop: unfreeze it and write it out, waiting at
+ * most a second for a slow reader.
+ */
+void
+control_flush(struct control *ctl)
+{
+	struct control_conn *c;
+	struct evbuffer *out;
+	struct pollfd pfd = { .events = POLLOUT };
+
+	for (c = ctl->conns; c != NULL; c = c->next) {
+		out = bufferevent_get_output(c->bev);
+		pfd.fd = bufferevent_getfd(c->bev);
+		evbuffer_unfreeze(out, 1);
+		while (evbuffer_get_length(out) > 0) {
+			if (evbuffer_write(out, pfd.fd) > 0)
+				continue;
+			if (errno != EAGAIN || poll(&pfd, 1, 1000) <= 0)
+				break;
+		}
+	}
+}
+
+void
+control_close(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->conns != NULL)
+		conn_free(ctl->conns);
+	if (ctl->lis != NULL)
+		evconnlistener_free(ctl->lis);
+	(void)unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+}

@@ -1,0 +1,27 @@
+/*
+ * `status --json` (SPEC §5): the tree as the root's table knows it, with
+ * memory and CPU read from /proc at the moment of asking.
+ */
+#ifndef PMTREE_STATUS_H
+#define PMTREE_STATUS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "nodetab.h"
+#include "target.h"
+
+struct status_root {
+	int		 pid;
+	uint64_t	 started_ms;	/* monotonic */
+	unsigned	 restarts;	/* the root's restart decisions */
+	json_t		*log;		/* the collector's object (borrowed) */
+};
+
+/* The whole object; with targets, the tree pruned to them and their ancestors. */
+json_t	*status_json(const struct cfg_tree *, struct nodetab *,
+	    const struct status_root *, const struct target *, size_t ntargets,
+	    uint64_t now);
+
+#endif
