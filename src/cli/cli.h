@@ -23,5 +23,7 @@ int	cmd_check(struct cli_opts *);
 int	cmd_run(struct cli_opts *);
 int	cmd_status(struct cli_opts *);
 int	cmd_shutdown(struct cli_opts *);
+int	cmd_act(struct cli_opts *);
+int	cmd_signal(struct cli_opts *);
 
 #endif

@@ -73,3 +73,44 @@ cmd_shutdown(struct cli_opts *o)
 	json_decref(rep);
 	return (rc);
 }
+
+/* start, stop and restart: one TARGET, a reply once the action is complete. */
+int
+cmd_act(struct cli_opts *o)
+{
+	json_t *rep;
+	int rc;
+
+	rep = ctl_call(o, json_pack("{ssss}", "cmd", o->argv[0], "target",
+	    o->argv[1]), &rc);
+	json_decref(rep);
+	return (rc);
+}
+
+int
+cmd_signal(struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "group", no_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 },
+	};
+	json_t *rep;
+	int ch, group = 0, rc;
+
+	while ((ch = getopt_long(o->argc, o->argv, "g", longopts, NULL)) != -1) {
+		if (ch != 'g') {
+			fprintf(stderr, "usage: pmtree signal TARGET SIGNAL [--group]\n");
+			return (CLI_USAGE);
+		}
+		group = 1;
+	}
+	if (o->argc - optind != 2) {
+		fprintf(stderr, "pmtree: signal: %s\nusage: pmtree signal TARGET SIGNAL [--group]\n",
+		    o->argc - optind < 2 ? "missing argument" : "too many arguments");
+		return (CLI_USAGE);
+	}
+	rep = ctl_call(o, json_pack("{sssssssb}", "cmd", "signal", "target",
+	    o->argv[optind], "signal", o->argv[optind + 1], "group", group), &rc);
+	json_decref(rep);
+	return (rc);
+}

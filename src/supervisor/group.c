@@ -34,7 +34,8 @@ group_close_inherited(int a, int b)
 }
 
 __attribute__((noreturn)) static void
-group_child(const struct cfg_tree *t, const struct cfg_node *g, int fd)
+group_child(const struct cfg_tree *t, const struct cfg_node *g,
+    const struct nodetab *parent, int fd)
 {
 	struct event_base *base;
 	struct supervisor *sv;
@@ -52,7 +53,7 @@ group_child(const struct cfg_tree *t, const struct cfg_node *g, int fd)
 		evlog(g->path, "event_base_new failed");
 		_exit(1);
 	}
-	if ((sv = supervisor_new(base, t, g, fd)) != NULL) {
+	if ((sv = supervisor_new(base, t, g, fd, parent)) != NULL) {
 		supervisor_sigset(&handled);
 		sigprocmask(SIG_SETMASK, &handled, NULL);
 		status = supervisor_run(sv);
@@ -63,8 +64,8 @@ group_child(const struct cfg_tree *t, const struct cfg_node *g, int fd)
 }
 
 pid_t
-group_fork(const struct cfg_tree *t,
-    const struct cfg_node *g, int *fd)
+group_fork(const struct cfg_tree *t, const struct cfg_node *g,
+    const struct nodetab *parent, int *fd)
 {
 	sigset_t all, old;
 	int sp[2], saved;
@@ -80,7 +81,7 @@ group_fork(const struct cfg_tree *t,
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		group_child(t, g, sp[1]);
+		group_child(t, g, parent, sp[1]);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(sp[1]);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "nodetab.h"
 
 
 /*
@@ -16,7 +17,7 @@
  * parent's end of their channel in *FD; -1 with errno on failure.  The child
  * never returns: it runs G's supervisor and exits with its status.
  */
-pid_t	group_fork(const struct cfg_tree *,
-	    const struct cfg_node *g, int *fd);
+pid_t	group_fork(const struct cfg_tree *, const struct cfg_node *g,
+	    const struct nodetab *parent, int *fd);
 
 #endif

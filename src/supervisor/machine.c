@@ -239,6 +239,8 @@ cell_park(struct sm *sm, size_t i, const struct sev *e)
 {
 	if (sm->slots[i].state == SLOT_EXITED && e->why != WHY_COMMAND)
 		return;
+	if (e->why == WHY_COMMAND)
+		sm->slots[i].held = true;
 	if (e->why == WHY_COMMAND || e->why == WHY_SHUTDOWN)
 		slot_set(sm, i, SLOT_STOPPED);
 	else if (sm->slots[i].state == SLOT_BACKOFF)
@@ -254,7 +256,7 @@ cell_backoff_due(struct sm *sm, size_t i, const struct sev *e)
 		cell_spawn(sm, i, e);
 }
 
-static void	sm_crashed(struct sm *, size_t, uint64_t);
+static void	sm_crashed(struct sm *, size_t, bool, uint64_t);
 
 /* A live slot's process is gone: stopped as asked, or crashed. */
 static void
@@ -265,12 +267,21 @@ cell_exit(struct sm *sm, size_t i, const struct sev *e)
 
 	s->has_exit = true;
 	s->last = e->exit;
-	if (sm->shutting_down || why == WHY_COMMAND)
+	/* Gone by itself inside a stop phase: as if the phase had stopped it. */
+	if (why == WHY_NONE && sm->stopping && i >= sm->stop_from)
+		why = sm->stop_why;
+	if (sm->shutting_down || why == WHY_COMMAND) {
+		s->held = s->held || why == WHY_COMMAND;
 		slot_set(sm, i, SLOT_STOPPED);
-	else if (why == WHY_STRATEGY || (sm->stopping && i >= sm->stop_from))
+	} else if (why == WHY_RESTART) {
+		s->nfail = 0;
+		slot_set(sm, i, SLOT_WAITING);
+		if (i < sm->cursor)
+			sm->cursor = i;
+	} else if (why == WHY_STRATEGY)
 		slot_set(sm, i, slot_rest_state(s));
 	else
-		sm_crashed(sm, i, e->now);
+		sm_crashed(sm, i, why == WHY_FAILED, e->now);
 }
 
 /*
@@ -302,18 +313,24 @@ slot_event(struct sm *sm, size_t i, enum slot_event ev, const struct sev *e)
 
 /* --- the plan ----------------------------------------------------------- */
 
-/* Starts a stop phase over every slot from FROM up (or widens the current). */
+/*
+ * Starts a stop phase over every slot from FROM up, or widens the current
+ * one; the strongest reason of the two stands (a command outranks a restart).
+ */
 static void
-sm_stop_from(struct sm *sm, size_t from)
+sm_stop_from(struct sm *sm, size_t from, enum stop_why why)
 {
 	if (!sm->stopping) {
 		sm->stopping = true;
 		sm->stop_from = from;
 		sm->stop_at = sm->nslots;
+		sm->stop_why = why;
 		return;
 	}
 	if (from < sm->stop_from)
 		sm->stop_from = from;
+	if (why > sm->stop_why)
+		sm->stop_why = why;
 }
 
 /* Everything goes down, newest first; the first status given stands. */
@@ -324,7 +341,7 @@ sm_begin_shutdown(struct sm *sm, int status)
 		sm->shutting_down = true;
 		sm->exit_status = status;
 	}
-	sm_stop_from(sm, 0);
+	sm_stop_from(sm, 0, WHY_SHUTDOWN);
 	sm->stop_at = sm->nslots;
 }
 
@@ -336,15 +353,19 @@ sm_give_up(struct sm *sm, size_t i, uint64_t now)
 	sm_begin_shutdown(sm, SM_EXIT_GAVE_UP);
 }
 
-/* An exit the supervisor did not ask for: restart, per type and strategy. */
+/*
+ * An exit the supervisor did not ask for, or a FAILED start it ended
+ * itself (never a normal exit): restart, per type and strategy.
+ */
 static void
-sm_crashed(struct sm *sm, size_t i, uint64_t now)
+sm_crashed(struct sm *sm, size_t i, bool failed, uint64_t now)
 {
 	struct slot *s = &sm->slots[i];
 	struct sev e = { .now = now };
 	uint64_t delay;
 
-	if (!slot_should_restart(s)) {
+	if (!slot_should_restart(s) &&
+	    (!failed || s->node->worker.restart == CFG_TEMPORARY)) {
 		sm_note(sm, i, NOTE_NO_RESTART, 0);
 		slot_set(sm, i, SLOT_EXITED);
 		return;
@@ -366,10 +387,10 @@ sm_crashed(struct sm *sm, size_t i, uint64_t now)
 			cell_backoff_due(sm, i, &e);
 		break;
 	case CFG_ONE_FOR_ALL:
-		sm_stop_from(sm, 0);
+		sm_stop_from(sm, 0, WHY_STRATEGY);
 		break;
 	case CFG_REST_FOR_ONE:
-		sm_stop_from(sm, i);
+		sm_stop_from(sm, i, WHY_STRATEGY);
 		break;
 	}
 }
@@ -384,18 +405,38 @@ sm_stop_step(struct sm *sm, uint64_t now)
 	struct sev e = { .now = now };
 	struct slot *s;
 
-	e.why = sm->shutting_down ? WHY_SHUTDOWN : WHY_STRATEGY;
+	e.why = sm->shutting_down ? WHY_SHUTDOWN : sm->stop_why;
 	while (sm->stop_at > sm->stop_from) {
 		s = &sm->slots[sm->stop_at - 1];
 		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
 			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
 		if (s->state == SLOT_STOPPING)
 			return (true);
-		if (sm->shutting_down)
+		/* What is not running is parked too, unless it is to start again. */
+		if (e.why == WHY_SHUTDOWN || e.why == WHY_COMMAND)
 			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
 		sm->stop_at--;
 	}
 	return (false);
+}
+
+/* Every slot that should run is running (an earlier one may be in backoff). */
+static bool
+sm_all_up(const struct sm *sm)
+{
+	size_t i;
+
+	for (i = 0; i < sm->nslots; i++) {
+		switch (sm->slots[i].state) {
+		case SLOT_RUNNING:
+		case SLOT_STOPPED:
+		case SLOT_EXITED:
+			break;
+		default:
+			return (false);
+		}
+	}
+	return (true);
 }
 
 /* Moves the in-order start on as far as readiness allows. */
@@ -422,7 +463,7 @@ sm_start_step(struct sm *sm, uint64_t now)
 			sm->cursor++;
 		}
 	}
-	if (!sm->ready) {
+	if (!sm->ready && sm_all_up(sm)) {
 		sm->ready = true;
 		sm_emit(sm, (struct action){ .kind = ACT_READY });
 	}
@@ -578,15 +619,99 @@ sm_cmd_stop(struct sm *sm, size_t i, uint64_t now)
 	sm_step(sm, now);
 }
 
+/*
+ * Releases a slot that is not running: at once when the plan has reached
+ * it (a backoff is cut short), else where its turn comes in the plan.
+ */
+static void
+slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now)
+{
+	struct slot *s = &sm->slots[i];
+	struct sev e = { .now = now };
+
+	s->held = false;
+	s->nfail = 0;
+	if (s->state != SLOT_STOPPED && s->state != SLOT_EXITED &&
+	    s->state != SLOT_BACKOFF)
+		return;
+	if (at_once && !sm->stopping && i <= sm->cursor) {
+		slot_event(sm, i, SEV_START, &e);
+		return;
+	}
+	slot_set(sm, i, SLOT_WAITING);
+	if (i < sm->cursor)
+		sm->cursor = i;
+}
+
 void
 sm_cmd_start(struct sm *sm, size_t i, uint64_t now)
 {
-	struct sev e = { .now = now };
-	struct slot *s = &sm->slots[i];
-
-	if (sm->shutting_down || sm_slot_live(s))
+	if (sm->shutting_down)
 		return;
-	s->nfail = 0;
-	slot_event(sm, i, SEV_START, &e);
+	slot_release(sm, i, true, now);
 	sm_step(sm, now);
+}
+
+void
+sm_cmd_restart(struct sm *sm, size_t i, uint64_t now)
+{
+	struct slot *s = &sm->slots[i];
+	struct sev e = { .now = now, .why = WHY_RESTART };
+
+	if (sm->shutting_down)
+		return;
+	if (sm_slot_live(s)) {
+		s->held = false;
+		s->nfail = 0;
+		slot_event(sm, i, SEV_STOP, &e);
+	} else
+		slot_release(sm, i, true, now);
+	sm_step(sm, now);
+}
+
+void
+sm_cmd_stop_all(struct sm *sm, uint64_t now)
+{
+	if (sm->shutting_down)
+		return;
+	sm_stop_from(sm, 0, WHY_COMMAND);
+	sm->stop_at = sm->nslots;
+	sm_step(sm, now);
+}
+
+void
+sm_cmd_start_all(struct sm *sm, uint64_t now)
+{
+	size_t i;
+
+	if (sm->shutting_down)
+		return;
+	for (i = 0; i < sm->nslots; i++)
+		slot_release(sm, i, false, now);
+	sm->cursor = 0;
+	sm_step(sm, now);
+}
+
+void
+sm_cmd_restart_all(struct sm *sm, uint64_t now)
+{
+	size_t i;
+
+	if (sm->shutting_down)
+		return;
+	/* A restart of the group leaves what a command stopped stopped. */
+	for (i = 0; i < sm->nslots; i++) {
+		if (!sm->slots[i].held)
+			slot_release(sm, i, false, now);
+	}
+	sm_stop_from(sm, 0, WHY_RESTART);
+	sm->stop_at = sm->nslots;
+	sm_step(sm, now);
+}
+
+void
+sm_hold(struct sm *sm, size_t i)
+{
+	sm->slots[i].held = true;
+	slot_set(sm, i, SLOT_STOPPED);
 }

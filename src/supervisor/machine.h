@@ -48,13 +48,17 @@ enum slot_event {
 	SEV_NEVENTS
 };
 
-/* Why a slot is being stopped; it decides what the exit means. */
+/*
+ * Why a slot is being stopped; it decides what the exit means.  When two
+ * reasons meet, the later in this list wins.
+ */
 enum stop_why {
 	WHY_NONE,
 	WHY_STRATEGY,	/* a sibling's restart: start again with the others */
+	WHY_FAILED,	/* ready_timeout or watchdog: the exit is a crash */
+	WHY_RESTART,	/* `pmtree restart`: start again at once, not counted */
 	WHY_COMMAND,	/* `pmtree stop`: stays stopped */
 	WHY_SHUTDOWN,	/* the supervisor is going down */
-	WHY_FAILED,	/* ready_timeout or watchdog: the exit is a crash */
 };
 
 /* How a process ended: code >= 0, or the signal that killed it. */
@@ -69,6 +73,7 @@ struct slot {
 	enum slot_state		 state;
 	enum stop_why		 why;
 	bool			 killed;	/* SIGKILL already sent */
+	bool			 held;		/* stopped by a command */
 	unsigned		 nfail;		/* consecutive automatic restarts */
 	unsigned		 starts;
 	uint64_t		 started_at;
@@ -109,6 +114,7 @@ struct sm {
 	size_t			 nslots;
 	size_t			 cursor;
 	bool			 stopping;	/* a stop phase is under way */
+	enum stop_why		 stop_why;	/* why the phase stops them */
 	size_t			 stop_from;
 	size_t			 stop_at;	/* next slot the phase looks at */
 	bool			 shutting_down;
@@ -134,9 +140,23 @@ void	sm_timer(struct sm *, size_t slot, uint64_t now);
 void	sm_shutdown(struct sm *, int status, uint64_t now);
 void	sm_kill_all(struct sm *, uint64_t now);
 
-/* Commands: each leaves the slot in the asked state, in order. */
+/*
+ * Commands.  A slot stopped by command is held: it stays stopped, across
+ * strategy restarts and restarts of its group, until started again.  None
+ * of them counts toward intensity; start and restart reset the backoff.
+ */
 void	sm_cmd_stop(struct sm *, size_t slot, uint64_t now);
 void	sm_cmd_start(struct sm *, size_t slot, uint64_t now);
+void	sm_cmd_restart(struct sm *, size_t slot, uint64_t now);
+/*
+ * The same for every slot: stop newest first, start in order.  Start
+ * releases held slots; restart leaves them stopped.
+ */
+void	sm_cmd_stop_all(struct sm *, uint64_t now);
+void	sm_cmd_start_all(struct sm *, uint64_t now);
+void	sm_cmd_restart_all(struct sm *, uint64_t now);
+/* Before sm_start: the slot was held in the group's previous life. */
+void	sm_hold(struct sm *, size_t slot);
 
 /* The next action to perform; false when there is none. */
 bool	sm_next(struct sm *, struct action *);

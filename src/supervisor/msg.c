@@ -3,4 +3,6 @@
 const struct ipc_type msg_types[MSG_NTYPES] = {
 	[MSG_NODE_STATE] = { sizeof(struct msg_node_state),
 	    sizeof(struct msg_node_state) },
+	[MSG_COMMAND] = { sizeof(struct msg_command),
+	    sizeof(struct msg_command) },
 };

@@ -9,7 +9,22 @@
 enum msg_type {
 	MSG_NONE,
 	MSG_NODE_STATE,	/* child -> parent: a node of its subtree changed */
+	MSG_COMMAND,	/* parent -> child: act on a node of the child's subtree */
 	MSG_NTYPES
+};
+
+enum cmd_op {
+	CMD_STOP = 1,
+	CMD_START,
+	CMD_RESTART,
+};
+
+/* NODE is a worker of the receiver's subtree, or a group (every worker in it). */
+struct msg_command {
+	uint32_t	node;
+	int32_t		instance;	/* -1: every instance */
+	uint8_t		op;		/* enum cmd_op */
+	uint8_t		pad[3];
 };
 
 /*
@@ -24,7 +39,7 @@ struct msg_node_state {
 	uint8_t		state;		/* enum slot_state */
 	uint8_t		ready;
 	uint8_t		has_exit;
-	uint8_t		pad;
+	uint8_t		held;		/* stopped by a command */
 	uint32_t	restarts;
 	int32_t		exit_code;	/* -1: killed by exit_sig */
 	int32_t		exit_sig;

@@ -63,6 +63,18 @@ pidmap_put(struct pidmap *m, pid_t pid, size_t slot)
 }
 
 int
+pidmap_has(const struct pidmap *m, pid_t pid)
+{
+	size_t k;
+
+	for (k = pidmap_hash(m, pid); m->v[k].pid != 0; k = (k + 1) & (m->cap - 1)) {
+		if (m->v[k].pid == pid)
+			return (1);
+	}
+	return (0);
+}
+
+int
 pidmap_take(struct pidmap *m, pid_t pid, size_t *slot)
 {
 	size_t k, j, h;

@@ -24,12 +24,8 @@
 #include "proctitle.h"
 #include "root.h"
 #include "sockpath.h"
-#include "status.h"
+#include "command.h"
 #include "supervisor.h"
-#include "target.h"
-#include "xmalloc.h"
-
-#define ROOT_MAX_TARGETS 4096
 
 struct root {
 	const struct cfg_tree	*tree;
@@ -37,10 +33,8 @@ struct root {
 	int			 lockfd;
 	int			 readyfd;	/* -d: tells the waiting parent */
 	uint64_t		 started_ms;
-	struct supervisor	*sv;
+	struct commands		*cmds;
 	struct control		*ctl;
-	struct control_conn	**waiting;	/* `shutdown`s, answered at the end */
-	size_t			 nwaiting;
 };
 
 /* The lock beside the socket; a dead root's lock is free, so never stale. */
@@ -144,70 +138,12 @@ root_signal(struct supervisor *sv, int sig, void *arg)
 	    sig == SIGHUP ? "HUP" : sig == SIGUSR1 ? "USR1" : "USR2");
 }
 
-static void
-root_status(struct root *r, struct control_conn *c, json_t *req)
-{
-	const char *spec = json_string_value(json_object_get(req, "target"));
-	struct status_root sr = { .pid = (int)getpid(),
-	    .started_ms = r->started_ms,
-	    .restarts = supervisor_restarts(r->sv) };
-	struct target *tg = NULL;
-	size_t nt = 0;
-	json_t *st;
-
-	if (spec != NULL && *spec != '\0') {
-		tg = xcalloc(ROOT_MAX_TARGETS, sizeof(*tg));
-		nt = target_resolve(r->tree, spec, tg, ROOT_MAX_TARGETS);
-		if (nt == 0 || nt > ROOT_MAX_TARGETS) {
-			free(tg);
-			control_error(c, 1, "no such child: %s", spec);
-			return;
-		}
-	}
-	sr.log = json_pack("{sn ss si si si si sn}", "pid", "state", "exited",
-	    "restarts", 0, "lines", 0, "bytes", 0, "errors", 0, "last_error");
-	st = status_json(r->tree, supervisor_table(r->sv), &sr, tg, nt,
-	    supervisor_now());
-	json_decref(sr.log);
-	free(tg);
-	control_reply(c, json_pack("{sbso}", "ok", 1, "status", st));
-}
-
-static void
-root_shutdown(struct root *r, struct control_conn *c)
-{
-	r->waiting = xreallocarray(r->waiting, r->nwaiting + 1,
-	    sizeof(*r->waiting));
-	r->waiting[r->nwaiting++] = c;
-	if (r->nwaiting == 1)
-		supervisor_terminate(r->sv);
-}
-
-static void
-root_request(struct control_conn *c, json_t *req, void *arg)
-{
-	struct root *r = arg;
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-
-	if (strcmp(cmd, "status") == 0)
-		root_status(r, c, req);
-	else if (strcmp(cmd, "shutdown") == 0)
-		root_shutdown(r, c);
-	else
-		control_error(c, 2, "unknown command: %s", cmd);
-}
-
 /* The tree is down: answer every `shutdown` before the socket goes. */
 static void
 root_close_control(struct root *r)
 {
-	size_t k;
-
-	for (k = 0; k < r->nwaiting; k++)
-		control_reply(r->waiting[k], json_pack("{sb}", "ok", 1));
-	free(r->waiting);
-	r->waiting = NULL;
-	r->nwaiting = 0;
+	if (r->cmds != NULL)
+		commands_down(r->cmds);
 	if (r->ctl != NULL) {
 		control_flush(r->ctl);
 		control_close(r->ctl);
@@ -226,24 +162,24 @@ root_loop(struct root *r)
 		evlog("pmtree", "event_base_new failed");
 		return (1);
 	}
-	r->ctl = control_open(base, r->sock, root_request, r);
+	if ((sv = supervisor_new(base, r->tree, r->tree->root, -1, NULL)) == NULL)
+		goto out;
+	r->cmds = commands_new(r->tree, sv, r->started_ms);
+	r->ctl = control_open(base, r->sock, commands_request, r->cmds);
 	if (r->ctl == NULL) {
 		evlog("pmtree", "control socket %s: %s", r->sock, strerror(errno));
-		event_base_free(base);
-		return (1);
+		goto out;
 	}
-	if ((sv = supervisor_new(base, r->tree, r->tree->root, -1)) != NULL) {
-		r->sv = sv;
-		supervisor_on_ready(sv, root_ready, r);
-		supervisor_on_signal(sv, root_signal, r);
-		evlog("pmtree", "starting tree %s (pid %d)", r->tree->name,
-		    (int)getpid());
-		status = supervisor_run(sv);
-		root_close_control(r);
-		supervisor_free(sv);
-		r->sv = NULL;
-	}
+	supervisor_on_ready(sv, root_ready, r);
+	supervisor_on_signal(sv, root_signal, r);
+	supervisor_on_change(sv, commands_changed, r->cmds);
+	evlog("pmtree", "starting tree %s (pid %d)", r->tree->name, (int)getpid());
+	status = supervisor_run(sv);
+out:
 	root_close_control(r);
+	commands_free(r->cmds);
+	r->cmds = NULL;
+	supervisor_free(sv);
 	event_base_free(base);
 	if (status == SM_EXIT_OK)
 		evlog("pmtree", "tree %s stopped", r->tree->name);

@@ -24,6 +24,7 @@
 #include "ipc.h"
 #include "machine.h"
 #include "msg.h"
+#include "orphans.h"
 #include "pidmap.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -58,6 +59,8 @@ struct supervisor {
 	void			*on_ready_arg;
 	void			(*on_signal)(struct supervisor *, int, void *);
 	void			*on_signal_arg;
+	supervisor_cb		*on_change;
+	void			*on_change_arg;
 };
 
 static void	sv_drain(struct supervisor *);
@@ -113,6 +116,8 @@ sv_send_up(struct supervisor *sv, const struct msg_node_state *st)
 {
 	if (sv->up != NULL)
 		(void)ipc_send(sv->up, MSG_NODE_STATE, st, sizeof(*st));
+	if (sv->on_change != NULL)
+		sv->on_change(sv, sv->on_change_arg);
 }
 
 static void
@@ -129,6 +134,7 @@ sv_report(struct supervisor *sv, size_t i)
 	st->ready = s->state == SLOT_RUNNING;
 	st->restarts = s->starts > 0 ? s->starts - 1 : 0;
 	st->has_exit = s->has_exit;
+	st->held = s->held;
 	st->exit_code = s->last.code;
 	st->exit_sig = s->last.sig;
 	st->since_ms = s->started_at;
@@ -174,7 +180,7 @@ sv_kill_subtree(struct supervisor *sv, const struct cfg_node *g)
 				continue;
 			st->pid = 0;
 			st->ready = 0;
-			st->state = SLOT_WAITING;
+			st->state = st->held ? SLOT_STOPPED : SLOT_WAITING;
 			sv_send_up(sv, st);
 		}
 	}
@@ -262,7 +268,7 @@ sv_spawn_group(struct supervisor *sv, size_t i)
 	int fd;
 	pid_t pid;
 
-	pid = group_fork(sv->tree, sv->sm.slots[i].node, &fd);
+	pid = group_fork(sv->tree, sv->sm.slots[i].node, &sv->tab, &fd);
 	if (pid < 0) {
 		sv_spawn_failed(sv, i, "fork", errno);
 		return;
@@ -364,6 +370,114 @@ sv_drain(struct supervisor *sv)
 		sv_perform(sv, &a);
 }
 
+/* --- commands ----------------------------------------------------------- */
+
+static void
+sv_command_slot(struct supervisor *sv, size_t i, int op, uint64_t now)
+{
+	switch (op) {
+	case CMD_STOP:
+		sm_cmd_stop(&sv->sm, i, now);
+		break;
+	case CMD_START:
+		sm_cmd_start(&sv->sm, i, now);
+		break;
+	case CMD_RESTART:
+		sm_cmd_restart(&sv->sm, i, now);
+		break;
+	}
+}
+
+/*
+ * `start GROUP` releases every held worker below it too: the live child
+ * groups are told, and those that will be forked anew inherit no hold.
+ */
+static void
+sv_release_below(struct supervisor *sv)
+{
+	struct msg_command m = { .op = CMD_START, .instance = -1 };
+	unsigned id, last = nodetab_last(sv->group), k;
+	struct msg_node_state *st;
+	size_t i;
+
+	for (id = sv->group->id + 1; id <= last; id++) {
+		for (k = 0; (st = nodetab_get(&sv->tab, id, k)) != NULL; k++)
+			st->held = 0;
+	}
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv->sm.slots[i].node->kind != CFG_GROUP ||
+		    sv->kids[i].ipc == NULL)
+			continue;
+		m.node = sv->sm.slots[i].node->id;
+		(void)ipc_send(sv->kids[i].ipc, MSG_COMMAND, &m, sizeof(m));
+	}
+}
+
+static void
+sv_command_all(struct supervisor *sv, int op, uint64_t now)
+{
+	if (op == CMD_START)
+		sv_release_below(sv);
+	switch (op) {
+	case CMD_STOP:
+		sm_cmd_stop_all(&sv->sm, now);
+		break;
+	case CMD_START:
+		sm_cmd_start_all(&sv->sm, now);
+		break;
+	case CMD_RESTART:
+		sm_cmd_restart_all(&sv->sm, now);
+		break;
+	}
+}
+
+/* The slot of the child group through which NODE is reached, or -1. */
+static ssize_t
+sv_route(struct supervisor *sv, const struct cfg_node *node)
+{
+	size_t i;
+
+	while (node->parent != NULL && node->parent != sv->group)
+		node = node->parent;
+	if (node->parent == NULL || node->kind != CFG_GROUP)
+		return (-1);
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv->sm.slots[i].node == node)
+			return ((ssize_t)i);
+	}
+	return (-1);
+}
+
+int
+supervisor_command(struct supervisor *sv, const struct cfg_node *node,
+    int inst, int op)
+{
+	struct msg_command m = { .node = node->id, .instance = inst,
+	    .op = (uint8_t)op };
+	uint64_t now = supervisor_now();
+	ssize_t via;
+	size_t i;
+
+	if (node == sv->group) {
+		sv_command_all(sv, op, now);
+	} else if (node->kind == CFG_WORKER && node->parent == sv->group) {
+		for (i = 0; i < sv->sm.nslots; i++) {
+			const struct slot *s = &sv->sm.slots[i];
+
+			if (s->node == node && (inst < 0 || s->instance == (unsigned)inst))
+				sv_command_slot(sv, i, op, now);
+		}
+	} else {
+		via = sv_route(sv, node);
+		if (via < 0 || sv->kids[via].ipc == NULL ||
+		    sv->sm.slots[via].state != SLOT_RUNNING)
+			return (-1);
+		return (ipc_send(sv->kids[via].ipc, MSG_COMMAND, &m, sizeof(m)));
+	}
+	sv_drain(sv);
+	return (0);
+}
+
 /* --- child groups ------------------------------------------------------- */
 
 static int
@@ -440,6 +554,10 @@ sv_reaped(struct supervisor *sv, size_t i, int status)
 		evlog(k->name, "%s", what);
 	k->pid = 0;
 	sm_exited(&sv->sm, i, x, supervisor_now());
+	sv_drain(sv);
+	/* After the restart, so that the search does not delay it. */
+	if (n->kind == CFG_WORKER)
+		(void)orphans_kill(&sv->pids, k->name);
 }
 
 static void
@@ -515,10 +633,23 @@ sv_up_closed(struct ipc *c, const char *why, void *arg)
 	event_base_loopexit(sv->base, NULL);
 }
 
+/* A command from the parent; one for a node outside our subtree is a bug. */
 static int
 sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg)
 {
-	return (-1);	/* nothing flows down yet */
+	struct supervisor *sv = arg;
+	struct msg_command m;
+
+	if (type != MSG_COMMAND)
+		return (-1);
+	memcpy(&m, data, sizeof(m));
+	if (m.node < sv->group->id || m.node > nodetab_last(sv->group) ||
+	    m.op < CMD_STOP || m.op > CMD_RESTART)
+		return (-1);
+	if (supervisor_command(sv, sv->tree->nodes[m.node], m.instance, m.op) < 0)
+		evlog(sv_who(sv), "command for %s: its group is not running",
+		    sv->tree->nodes[m.node]->path);
+	return (0);
 }
 
 /* --- life cycle --------------------------------------------------------- */
@@ -542,9 +673,24 @@ sv_name_kids(struct supervisor *sv)
 	}
 }
 
+/* The workers held in the group's previous life stay stopped. */
+static void
+sv_inherit(struct supervisor *sv, const struct nodetab *from)
+{
+	const struct msg_node_state *st;
+	size_t i;
+
+	for (i = 0; i < sv->sm.nslots; i++) {
+		st = nodetab_get((struct nodetab *)from, sv->sm.slots[i].node->id,
+		    sv->sm.slots[i].instance);
+		if (st != NULL && st->held)
+			sm_hold(&sv->sm, i);
+	}
+}
+
 struct supervisor *
 supervisor_new(struct event_base *base, const struct cfg_tree *tree,
-    const struct cfg_node *group, int upfd)
+    const struct cfg_node *group, int upfd, const struct nodetab *inherit)
 {
 	struct supervisor *sv = xcalloc(1, sizeof(*sv));
 	sigset_t set;
@@ -558,6 +704,8 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	sv_name_kids(sv);
 	pidmap_init(&sv->pids, sv->sm.nslots);
 	nodetab_init(&sv->tab, tree, group);
+	if (inherit != NULL)
+		sv_inherit(sv, inherit);
 	supervisor_sigset(&set);
 	sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sv->sigfd < 0)
@@ -611,9 +759,12 @@ supervisor_run(struct supervisor *sv)
 	while (!sv->done) {
 		if (event_base_loop(sv->base, EVLOOP_ONCE) < 0) {
 			evlog(sv_who(sv), "event loop: %s", strerror(errno));
-			return (1);
+			sv->status = 1;
+			break;
 		}
 	}
+	/* Whatever was adopted and still lives must not outlive us. */
+	(void)orphans_kill(&sv->pids, NULL);
 	return (sv->status);
 }
 
@@ -622,6 +773,13 @@ supervisor_on_ready(struct supervisor *sv, supervisor_cb *cb, void *arg)
 {
 	sv->on_ready = cb;
 	sv->on_ready_arg = arg;
+}
+
+void
+supervisor_on_change(struct supervisor *sv, supervisor_cb *cb, void *arg)
+{
+	sv->on_change = cb;
+	sv->on_change_arg = arg;
 }
 
 void

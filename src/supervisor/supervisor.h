@@ -23,8 +23,13 @@ typedef void supervisor_cb(struct supervisor *, void *);
  * (CHLD, TERM, INT, HUP, USR1, USR2) must be blocked by the caller; the
  * supervisor reads them from a signalfd.
  */
+/*
+ * INHERIT is the parent's table, when forked from a parent: the workers it
+ * shows held stay stopped in this new life of the group.
+ */
 struct supervisor *supervisor_new(struct event_base *, const struct cfg_tree *,
-		    const struct cfg_node *group, int upfd);
+		    const struct cfg_node *group, int upfd,
+		    const struct nodetab *inherit);
 void		 supervisor_free(struct supervisor *);
 /* Starts the children and runs until the supervisor is done; its status. */
 int		 supervisor_run(struct supervisor *);
@@ -33,6 +38,15 @@ void		 supervisor_on_ready(struct supervisor *, supervisor_cb *, void *);
 /* A signal the supervisor does not handle itself (HUP, USR1, USR2). */
 void		 supervisor_on_signal(struct supervisor *,
 		    void (*)(struct supervisor *, int, void *), void *);
+/* Called after every change to the table (the root's view of the tree). */
+void		 supervisor_on_change(struct supervisor *, supervisor_cb *, void *);
+/*
+ * Acts on NODE (a worker, or a group: all of it) of this supervisor's
+ * subtree, INSTANCE or -1 for all, here or through the child group that
+ * owns it.  -1 when the way there is down (a group not running).
+ */
+int		 supervisor_command(struct supervisor *, const struct cfg_node *,
+		    int instance, int op);
 /* TERM: a graceful stop; a second one kills everything at once. */
 void		 supervisor_terminate(struct supervisor *);
 struct nodetab	*supervisor_table(struct supervisor *);

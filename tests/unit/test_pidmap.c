@@ -111,6 +111,24 @@ START_TEST(test_pm_take_missing)
 }
 END_TEST
 
+START_TEST(test_pm_has)
+{
+	pid_t p[3];
+
+	pm_colliding(5, 100, p, 3);
+	ck_assert_int_eq(pidmap_has(&pm, p[0]), 0);
+	pidmap_put(&pm, p[0], 1);
+	pidmap_put(&pm, p[1], 2);
+	pidmap_put(&pm, p[2], 3);
+	ck_assert_int_ne(pidmap_has(&pm, p[2]), 0);
+	ck_assert_uint_eq(pm_get(p[1]), 2);
+	ck_assert_int_eq(pidmap_has(&pm, p[1]), 0);
+	ck_assert_int_ne(pidmap_has(&pm, p[0]), 0);
+	ck_assert_int_ne(pidmap_has(&pm, p[2]), 0);
+	ck_assert_uint_eq(pm.n, 2);	/* has() takes nothing */
+}
+END_TEST
+
 START_TEST(test_pm_put_replaces)
 {
 	pidmap_put(&pm, 300, 1);
@@ -205,16 +223,18 @@ START_TEST(test_pm_random_vs_reference)
 			pidmap_put(&pm, pid, i);
 		} else {
 			r = pidmap_take(&pm, pid, &slot);
-			if (ref[pid] == 0)
-				ck_assert_int_eq(r, -1);
-			else {
-				ck_assert_int_eq(r, 0);
-				ck_assert_uint_eq(slot, (size_t)ref[pid] - 1);
-				ref[pid] = 0;
+			if (r != (ref[pid] ? 0 : -1) ||
+			    (r == 0 && slot != (size_t)ref[pid] - 1))
+				ck_abort_msg("op %u: take(%d) = %d slot %zu, "
+				    "expected %ld", i, (int)pid, r, slot,
+				    ref[pid] - 1);
+			if (ref[pid] != 0)
 				n--;
-			}
+			ref[pid] = 0;
 		}
-		ck_assert_uint_eq(pm.n, n);
+		if (pm.n != n || (pidmap_has(&pm, pid) != 0) != (ref[pid] != 0))
+			ck_abort_msg("op %u: n %zu, expected %zu; pid %d", i,
+			    pm.n, n, (int)pid);
 		if (i % 10000 == 0)
 			pm_check_invariant();
 	}
@@ -378,6 +398,7 @@ tables_suite(void)
 	tcase_add_test(tc, test_pm_init_capacity);
 	tcase_add_test(tc, test_pm_put_take);
 	tcase_add_test(tc, test_pm_take_missing);
+	tcase_add_test(tc, test_pm_has);
 	tcase_add_test(tc, test_pm_put_replaces);
 	tcase_add_test(tc, test_pm_collisions_delete_middle);
 	tcase_add_test(tc, test_pm_collisions_wrap_around);

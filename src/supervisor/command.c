@@ -1,0 +1,354 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "control.h"
+#include "machine.h"
+#include "msg.h"
+#include "status.h"
+#include "supervisor.h"
+#include "target.h"
+#include "units.h"
+#include "xmalloc.h"
+
+#define MAX_TARGETS 4096
+
+struct pending {
+	struct control_conn	*conn;
+	int			 op;	/* enum cmd_op, or 0 for shutdown */
+	char			*spec;
+	struct target		*targets;
+	size_t			 ntargets;
+	uint64_t		 t0;
+	struct pending		*next;
+};
+
+struct commands {
+	const struct cfg_tree	*tree;
+	struct supervisor	*sv;
+	uint64_t		 started_ms;
+	struct pending		*pending;
+	int			 shutting_down;
+};
+
+static const char *op_names[] = {
+	[CMD_STOP] = "stop", [CMD_START] = "start", [CMD_RESTART] = "restart",
+};
+
+struct commands *
+commands_new(const struct cfg_tree *t, struct supervisor *sv,
+    uint64_t started_ms)
+{
+	struct commands *c = xcalloc(1, sizeof(*c));
+
+	c->tree = t;
+	c->sv = sv;
+	c->started_ms = started_ms;
+	return (c);
+}
+
+static void
+pending_free(struct pending *p)
+{
+	free(p->spec);
+	free(p->targets);
+	free(p);
+}
+
+void
+commands_free(struct commands *c)
+{
+	struct pending *p;
+
+	if (c == NULL)
+		return;
+	while ((p = c->pending) != NULL) {
+		c->pending = p->next;
+		pending_free(p);
+	}
+	free(c);
+}
+
+/* Resolves the request's target; replies with the error when there is none. */
+static struct target *
+commands_targets(struct control_conn *conn, const struct cfg_tree *t,
+    const char *spec, size_t *n)
+{
+	struct target *tg = xcalloc(MAX_TARGETS, sizeof(*tg));
+
+	*n = target_resolve(t, spec, tg, MAX_TARGETS);
+	if (*n == 0 || *n > MAX_TARGETS) {
+		free(tg);
+		control_error(conn, 1, "no such child: %s", spec);
+		return (NULL);
+	}
+	return (tg);
+}
+
+static void
+commands_status(struct commands *c, struct control_conn *conn, json_t *req)
+{
+	const char *spec = json_string_value(json_object_get(req, "target"));
+	struct status_root sr = { .pid = (int)getpid(),
+	    .started_ms = c->started_ms,
+	    .restarts = supervisor_restarts(c->sv) };
+	struct target *tg = NULL;
+	size_t nt = 0;
+	json_t *st;
+
+	if (spec != NULL && *spec != '\0' &&
+	    (tg = commands_targets(conn, c->tree, spec, &nt)) == NULL)
+		return;
+	sr.log = json_pack("{sn ss si si si si sn}", "pid", "state", "exited",
+	    "restarts", 0, "lines", 0, "bytes", 0, "errors", 0, "last_error");
+	st = status_json(c->tree, supervisor_table(c->sv), &sr, tg, nt,
+	    supervisor_now());
+	json_decref(sr.log);
+	free(tg);
+	control_reply(conn, json_pack("{sbso}", "ok", 1, "status", st));
+}
+
+/*
+ * Where one worker instance stands for OP: 1 done, 0 not yet, -1 failed
+ * (it was started and went to backoff or exited instead of running).
+ */
+static int
+commands_instance_done(const struct msg_node_state *st, int op, uint64_t t0)
+{
+	bool fresh = st->since_ms >= t0;
+
+	switch (op) {
+	case CMD_STOP:
+		return (st->state == SLOT_STOPPED || st->state == SLOT_EXITED);
+	case CMD_START:
+		if (st->state == SLOT_RUNNING)
+			return (1);
+		break;
+	case CMD_RESTART:
+		if (!fresh)
+			return (0);
+		if (st->state == SLOT_RUNNING)
+			return (1);
+		break;
+	}
+	if (fresh && st->state == SLOT_EXITED)
+		return (1);
+	if (fresh && st->state == SLOT_BACKOFF)
+		return (-1);
+	return (0);
+}
+
+/* Every worker instance the target covers; a held one inside a group is left alone. */
+static int
+commands_target_done(struct commands *c, const struct target *t, int op,
+    uint64_t t0, char *why, size_t len)
+{
+	unsigned id, last = nodetab_last(t->node), k, n;
+	const struct msg_node_state *st;
+	int done = 1, r;
+
+	for (id = t->node->id; id <= last; id++) {
+		const struct cfg_node *w = c->tree->nodes[id];
+
+		if (w->kind != CFG_WORKER)
+			continue;
+		n = w->worker.instances;
+		for (k = 0; k < n; k++) {
+			if (t->instance >= 0 && (unsigned)t->instance != k)
+				continue;
+			st = nodetab_get(supervisor_table(c->sv), id, k);
+			if (op != CMD_STOP && st->held && w != t->node)
+				continue;
+			r = commands_instance_done(st, op, t0);
+			if (r < 0 && n > 1)
+				snprintf(why, len, "%s:%u: failed to start", w->path, k);
+			else if (r < 0)
+				snprintf(why, len, "%s: failed to start", w->path);
+			if (r < 0)
+				return (-1);
+			if (r == 0)
+				done = 0;
+		}
+	}
+	return (done);
+}
+
+/* Replies to P if it is done; returns true then. */
+static bool
+commands_try_finish(struct commands *c, struct pending *p)
+{
+	char why[512] = "";
+	int done = 1, r;
+	size_t k;
+
+	for (k = 0; k < p->ntargets && done == 1; k++) {
+		r = commands_target_done(c, &p->targets[k], p->op, p->t0, why,
+		    sizeof(why));
+		if (r <= 0)
+			done = r;
+	}
+	if (done == 0)
+		return (false);
+	if (done < 0)
+		control_error(p->conn, 1, "%s %s: %s", op_names[p->op], p->spec, why);
+	else
+		control_reply(p->conn, json_pack("{sbss}", "ok", 1, "message",
+		    op_names[p->op]));
+	return (true);
+}
+
+void
+commands_changed(struct supervisor *sv, void *arg)
+{
+	struct commands *c = arg;
+	struct pending **pp = &c->pending, *p;
+
+	while ((p = *pp) != NULL) {
+		if (p->op != 0 && commands_try_finish(c, p)) {
+			*pp = p->next;
+			pending_free(p);
+		} else
+			pp = &p->next;
+	}
+}
+
+static void
+commands_act(struct commands *c, struct control_conn *conn, int op,
+    const char *spec)
+{
+	struct pending *p;
+	size_t k;
+
+	if (c->shutting_down) {
+		control_error(conn, 1, "the tree is shutting down");
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->conn = conn;
+	p->op = op;
+	p->spec = xstrdup(spec);
+	p->t0 = supervisor_now();
+	if ((p->targets = commands_targets(conn, c->tree, spec, &p->ntargets)) == NULL) {
+		pending_free(p);
+		return;
+	}
+	for (k = 0; k < p->ntargets; k++) {
+		if (supervisor_command(c->sv, p->targets[k].node,
+		    p->targets[k].instance, op) < 0) {
+			control_error(conn, 1, "%s %s: the group of %s is not running",
+			    op_names[op], spec, p->targets[k].node->path);
+			pending_free(p);
+			return;
+		}
+	}
+	if (commands_try_finish(c, p)) {
+		pending_free(p);
+		return;
+	}
+	p->next = c->pending;
+	c->pending = p;
+}
+
+/* The root knows every pid: it signals them itself. */
+static void
+commands_signal(struct commands *c, struct control_conn *conn, json_t *req)
+{
+	const char *spec = json_string_value(json_object_get(req, "target"));
+	const char *name = json_string_value(json_object_get(req, "signal"));
+	bool group = json_is_true(json_object_get(req, "group"));
+	const struct msg_node_state *st;
+	struct target *tg;
+	char err[128];
+	size_t nt, k;
+	unsigned inst;
+	int sig, sent = 0;
+
+	if (spec == NULL || name == NULL ||
+	    units_signal(name, &sig, err, sizeof(err)) < 0) {
+		control_error(conn, 2, "signal: %s", name == NULL ? "missing signal" : err);
+		return;
+	}
+	if ((tg = commands_targets(conn, c->tree, spec, &nt)) == NULL)
+		return;
+	for (k = 0; k < nt; k++) {
+		if (tg[k].node->kind != CFG_WORKER)
+			continue;
+		for (inst = 0; inst < tg[k].node->worker.instances; inst++) {
+			if (tg[k].instance >= 0 && (unsigned)tg[k].instance != inst)
+				continue;
+			st = nodetab_get(supervisor_table(c->sv), tg[k].node->id, inst);
+			if (st->pid > 0 && (group ? killpg(st->pid, sig) : kill(st->pid, sig)) == 0)
+				sent++;
+		}
+	}
+	free(tg);
+	if (sent == 0)
+		control_error(conn, 1, "signal %s: no running worker", spec);
+	else
+		control_reply(conn, json_pack("{sbsi}", "ok", 1, "sent", sent));
+}
+
+static void
+commands_shutdown(struct commands *c, struct control_conn *conn)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+
+	p->conn = conn;
+	p->next = c->pending;
+	c->pending = p;
+	if (!c->shutting_down) {
+		c->shutting_down = 1;
+		supervisor_terminate(c->sv);
+	}
+}
+
+void
+commands_request(struct control_conn *conn, json_t *req, void *arg)
+{
+	struct commands *c = arg;
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	const char *spec = json_string_value(json_object_get(req, "target"));
+	int op;
+
+	if (strcmp(cmd, "status") == 0) {
+		commands_status(c, conn, req);
+		return;
+	}
+	if (strcmp(cmd, "shutdown") == 0) {
+		commands_shutdown(c, conn);
+		return;
+	}
+	if (strcmp(cmd, "signal") == 0) {
+		commands_signal(c, conn, req);
+		return;
+	}
+	for (op = CMD_STOP; op <= CMD_RESTART; op++) {
+		if (strcmp(cmd, op_names[op]) != 0)
+			continue;
+		if (spec == NULL || *spec == '\0')
+			control_error(conn, 2, "%s: missing TARGET", cmd);
+		else
+			commands_act(c, conn, op, spec);
+		return;
+	}
+	control_error(conn, 2, "unknown command: %s", cmd);
+}
+
+void
+commands_down(struct commands *c)
+{
+	struct pending *p;
+
+	while ((p = c->pending) != NULL) {
+		c->pending = p->next;
+		if (p->op == 0)
+			control_reply(p->conn, json_pack("{sb}", "ok", 1));
+		else
+			control_error(p->conn, 1, "the tree stopped");
+		pending_free(p);
+	}
+}
