@@ -582,8 +582,9 @@ sm_shutdown(struct sm *sm, int status, uint64_t now)
 }
 
 /*
- * The second TERM: every worker gets SIGKILL at once; a child group gets a
- * second TERM, which is the same order for its own subtree.
+ * The second TERM: every worker gets SIGKILL at once; a child group gets
+ * INT, its order to do the same for its own subtree (a second TERM could
+ * merge with the first while both are pending).
  */
 void
 sm_kill_all(struct sm *sm, uint64_t now)
@@ -603,7 +604,7 @@ sm_kill_all(struct sm *sm, uint64_t now)
 			slot_timer(sm, i, 0);
 		if (slot_is_group(s))
 			sm_emit(sm, (struct action){ .kind = ACT_SIGNAL,
-			    .slot = i, .sig = SIGTERM });
+			    .slot = i, .sig = SIGINT });
 		else
 			cell_kill(sm, i, &e);
 		s->killed = true;

@@ -605,7 +605,12 @@ sv_signal_cb(evutil_socket_t fd, short what, void *arg)
 			sv_reap(sv);
 			break;
 		case SIGTERM:
+			supervisor_terminate(sv);
+			break;
 		case SIGINT:
+			/* For a group, INT is the parent's order to kill everything. */
+			if (sv->up != NULL)
+				sv->nterm++;
 			supervisor_terminate(sv);
 			break;
 		default:

@@ -259,26 +259,22 @@ h_read_starts(const char *path, struct hstart *v, int max)
 	return (n);
 }
 
+/* How many starts NAME has; *OUT = the NTH (0-based, -1 = last) or zeroes. */
 static int
 h_find_start(const char *name, int nth, struct hstart *out)
 {
 	static struct hstart v[1024];
-	int n = h_read_starts(H.starts, v, 1024), i, k = 0, last = -1;
+	int n = h_read_starts(H.starts, v, 1024), i, k = 0;
 
+	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].name, name) != 0)
 			continue;
-		if (k++ == nth) {
+		if (k == nth || nth == -1)
 			*out = v[i];
-			return (1);
-		}
-		last = i;
+		k++;
 	}
-	if (nth == -1 && last >= 0) {
-		*out = v[last];
-		return (1);
-	}
-	return (nth == -2 ? k : 0);
+	return (k);
 }
 
 int
@@ -286,7 +282,7 @@ h_starts_of(const char *name)
 {
 	struct hstart s;
 
-	return (h_find_start(name, -2, &s));
+	return (h_find_start(name, 0, &s));
 }
 
 pid_t
@@ -294,7 +290,8 @@ h_pid_of(const char *name, int nth)
 {
 	struct hstart s;
 
-	return (h_find_start(name, nth, &s) == 1 ? s.pid : 0);
+	(void)h_find_start(name, nth, &s);
+	return (s.pid);
 }
 
 uint64_t
@@ -302,7 +299,8 @@ h_ns_of(const char *name, int nth)
 {
 	struct hstart s;
 
-	return (h_find_start(name, nth, &s) == 1 ? s.ns : 0);
+	(void)h_find_start(name, nth, &s);
+	return (s.ns);
 }
 
 /* --- processes ------------------------------------------------------------ */
@@ -616,6 +614,13 @@ h_wait_exit(struct hrun *r, uint64_t deadline_ms)
 	if (WIFEXITED(r->status))
 		return (WEXITSTATUS(r->status));
 	return (128 + WTERMSIG(r->status));
+}
+
+/* kill(2) for a pid that must be real: never 0 or -1 (our own group). */
+bool
+h_kill(pid_t pid, int sig)
+{
+	return (pid > 0 && kill(pid, sig) == 0);
 }
 
 void

@@ -89,6 +89,7 @@ void	 h_wait_starts(int n);
 bool	 h_done(struct hrun *);
 int	 h_wait_exit(struct hrun *, uint64_t deadline_ms);
 void	 h_signal(int sig);
+bool	 h_kill(pid_t, int sig);
 
 /* pmtree.log. */
 int	 h_log_count(const char *needle);

@@ -63,7 +63,7 @@ START_TEST(stale_lock_after_sigkill)
 	h_assert(h_alive(h_pid_of("a", 1)) && h_alive(h_pid_of("api/x", 1)),
 	    "new workers");
 	expect_refused("third", r.pid);
-	(void)kill(r.pid, SIGTERM);
+	(void)h_kill(r.pid, SIGTERM);
 	rc = h_wait_exit(&r, H_DEADLINE_MS);
 	h_assert(rc == 0, "exit %d", rc);
 }
@@ -84,7 +84,7 @@ START_TEST(other_socket_runs_beside)
 	h_spawn(&r, "u", path);
 	h_wait_starts(3);
 	h_assert(h_alive(h_pid_of("b", 0)) && !h_done(&r), "u runs");
-	(void)kill(r.pid, SIGTERM);
+	(void)h_kill(r.pid, SIGTERM);
 	h_assert(h_wait_exit(&r, H_DEADLINE_MS) == 0, "u exits 0");
 	h_assert(h_alive(h_pid_of("a", 0)), "t still runs");
 }

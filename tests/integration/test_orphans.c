@@ -88,8 +88,8 @@ START_TEST(grandchildren_die_when_worker_crashes)
 	n += kids_of("g", 0, k + n, 8 - n, NULL);
 	h_assert(n == 4, "4 grandchildren");
 	t0 = h_now_ms();
-	h_assert(kill(h_pid_of("api/f", 0), SIGKILL) == 0, "kill api/f");
-	h_assert(kill(h_pid_of("g", 0), SIGKILL) == 0, "kill g");
+	h_assert(h_kill(h_pid_of("api/f", 0), SIGKILL), "kill api/f");
+	h_assert(h_kill(h_pid_of("g", 0), SIGKILL), "kill g");
 	expect_gone("grandchildren after a crash", k, n, t0);
 	h_wait_starts(4);
 	w = h_pid_of("g", 1);
@@ -121,7 +121,7 @@ setsid_kid(bool crash)
 	h_assert(h_pgid(esc) == esc && h_ppid(esc) == w, "escaped, child of f");
 	t0 = h_now_ms();
 	if (crash)
-		h_assert(kill(w, SIGKILL) == 0, "kill api/f");
+		h_assert(h_kill(w, SIGKILL), "kill api/f");
 	else
 		h_signal(SIGTERM);
 	expect_gone("in-group grandchild", k, 1, t0);
@@ -230,7 +230,7 @@ START_TEST(group_sigkill_restarts_the_group)
 	k[2] = x;
 	k[3] = y;
 	t0 = h_now_ms();
-	h_assert(kill(grp, SIGKILL) == 0, "kill the group");
+	h_assert(h_kill(grp, SIGKILL), "kill the group");
 	expect_gone("api's workers and y's grandchildren", k, 4, t0);
 	h_wait_starts(6);
 	ngrp = h_find_title("pmtree: group api");
@@ -287,9 +287,9 @@ START_TEST(no_zombies_after_restarts)
 	h_assert(kids_of("api/f", -1, k, 4, &esc) == 0 && esc > 0,
 	    "escaped grandchild");
 	f = h_pid_of("api/f", -1);
-	h_assert(kill(f, SIGKILL) == 0, "kill api/f");
+	h_assert(h_kill(f, SIGKILL), "kill api/f");
 	h_assert(H_UNTIL(h_ppid(esc) != f || h_gone(esc)), "reparented");
-	(void)kill(esc, SIGKILL);
+	(void)h_kill(esc, SIGKILL);
 	h_assert(H_UNTIL_MS(5000, h_state(esc) == 0), "the orphan was reaped "
 	    "(state %c, parent %d)", h_state(esc), (int)h_ppid(esc));
 	h_assert(H_UNTIL_MS(5000, h_zombies() == 0), "%d zombies under pmtree",

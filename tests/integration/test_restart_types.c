@@ -55,7 +55,7 @@ kill_from_outside(const char *restart, int sig, bool restarted)
 	    "restart: %s}\n", restart);
 	h_start_up(1);
 	w = h_pid_of("w", 0);
-	h_assert(kill(w, sig) == 0, "kill");
+	h_assert(h_kill(w, sig), "kill");
 	if (restarted) {
 		h_wait_starts(2);
 		h_assert(h_alive(h_pid_of("w", 1)), "w restarted");

@@ -24,7 +24,7 @@ crash(const char *prefix, const char *name, pid_t old[NKIDS])
 		h_assert(h_alive(old[i]), "%s alive", path);
 	}
 	snprintf(path, sizeof(path), "%s%s", prefix, name);
-	h_assert(kill(h_pid_of(path, 0), SIGKILL) == 0, "kill %s", path);
+	h_assert(h_kill(h_pid_of(path, 0), SIGKILL), "kill %s", path);
 }
 
 static int
@@ -157,7 +157,7 @@ START_TEST(one_for_all_leaves_temporary_sibling_down)
 	    "  - {name: d, cmd: @SLEEPER@}\n");
 	h_start_up(4);
 	t = h_pid_of("t", 0);
-	h_assert(kill(h_pid_of("b", 0), SIGKILL) == 0, "kill b");
+	h_assert(h_kill(h_pid_of("b", 0), SIGKILL), "kill b");
 	h_assert(H_UNTIL(h_starts_of("d") == 2), "d started again");
 	h_assert(h_starts_of("a") == 2 && h_starts_of("b") == 2, "a, b again");
 	h_assert(h_log_count(" t stopped (") == 1, "t was stopped");
