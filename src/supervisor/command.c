@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "control.h"
+#include "logsup.h"
 #include "machine.h"
 #include "msg.h"
 #include "status.h"
@@ -30,6 +31,7 @@ struct pending {
 struct commands {
 	const struct cfg_tree	*tree;
 	struct supervisor	*sv;
+	struct logsup		*logs;
 	uint64_t		 started_ms;
 	struct pending		*pending;
 	int			 shutting_down;
@@ -41,12 +43,13 @@ static const char *op_names[] = {
 
 struct commands *
 commands_new(const struct cfg_tree *t, struct supervisor *sv,
-    uint64_t started_ms)
+    struct logsup *logs, uint64_t started_ms)
 {
 	struct commands *c = xcalloc(1, sizeof(*c));
 
 	c->tree = t;
 	c->sv = sv;
+	c->logs = logs;
 	c->started_ms = started_ms;
 	return (c);
 }
@@ -103,8 +106,7 @@ commands_status(struct commands *c, struct control_conn *conn, json_t *req)
 	if (spec != NULL && *spec != '\0' &&
 	    (tg = commands_targets(conn, c->tree, spec, &nt)) == NULL)
 		return;
-	sr.log = json_pack("{sn ss si si si si sn}", "pid", "state", "exited",
-	    "restarts", 0, "lines", 0, "bytes", 0, "errors", 0, "last_error");
+	sr.log = logsup_status(c->logs);
 	st = status_json(c->tree, supervisor_table(c->sv), &sr, tg, nt,
 	    supervisor_now());
 	json_decref(sr.log);

@@ -16,8 +16,10 @@ struct commands;
 struct control_conn;
 struct supervisor;
 
+struct logsup;
+
 struct commands	*commands_new(const struct cfg_tree *, struct supervisor *,
-		    uint64_t started_ms);
+		    struct logsup *, uint64_t started_ms);
 void		 commands_free(struct commands *);
 /* A control_fn: ARG is the struct commands. */
 void		 commands_request(struct control_conn *, json_t *req, void *arg);

@@ -11,27 +11,10 @@
 #include <unistd.h>
 
 #include "evlog.h"
+#include "fdutil.h"
 #include "group.h"
 #include "proctitle.h"
 #include "supervisor.h"
-
-/*
- * Closes every fd from 3 up but KEEP (sorted, each >= 3 or -1): what the
- * child inherited from its parent's loop, channels and locks is not its own.
- */
-static void
-group_close_inherited(int a, int b)
-{
-	int lo = a < b ? a : b, hi = a < b ? b : a;
-
-	if (lo < 3)
-		lo = hi;
-	if (lo > 3)
-		(void)close_range(3, (unsigned)lo - 1, 0);
-	if (hi > lo + 1)
-		(void)close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	(void)close_range((unsigned)hi + 1, ~0U, 0);
-}
 
 __attribute__((noreturn)) static void
 group_child(const struct cfg_tree *t, const struct cfg_node *g,
@@ -40,9 +23,9 @@ group_child(const struct cfg_tree *t, const struct cfg_node *g,
 	struct event_base *base;
 	struct supervisor *sv;
 	sigset_t handled;
-	int status = 1;
+	int status = 1, keep[] = { fd, evlog_fd() };
 
-	group_close_inherited(fd, evlog_fd());
+	fdutil_close_except(keep, 2);
 	proctitle_set("pmtree: group %s", g->path);
 	/* Its own process group: a terminal's ^C is for the root alone. */
 	if (setpgid(0, 0) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {

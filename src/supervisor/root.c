@@ -20,6 +20,7 @@
 #include "control.h"
 #include "evlog.h"
 #include "fsutil.h"
+#include "logsup.h"
 #include "machine.h"
 #include "proctitle.h"
 #include "root.h"
@@ -33,8 +34,10 @@ struct root {
 	int			 lockfd;
 	int			 readyfd;	/* -d: tells the waiting parent */
 	uint64_t		 started_ms;
+	bool			 to_stdout;
 	struct commands		*cmds;
 	struct control		*ctl;
+	struct logsup		*logs;
 };
 
 /* The lock beside the socket; a dead root's lock is free, so never stale. */
@@ -134,8 +137,25 @@ root_ready(struct supervisor *sv, void *arg)
 static void
 root_signal(struct supervisor *sv, int sig, void *arg)
 {
+	struct root *r = arg;
+
+	if (sig == SIGUSR1) {
+		if (evlog_open(r->tree->log.dir) < 0)
+			evlog("pmtree", "reopening %s/pmtree.log: %s",
+			    r->tree->log.dir, strerror(errno));
+		logsup_reopen(r->logs);
+		return;
+	}
 	evlog("pmtree", "signal %s: nothing to do for it in this version",
-	    sig == SIGHUP ? "HUP" : sig == SIGUSR1 ? "USR1" : "USR2");
+	    sig == SIGHUP ? "HUP" : "USR2");
+}
+
+static bool
+root_reaped(pid_t pid, int status, void *arg)
+{
+	struct root *r = arg;
+
+	return (logsup_reaped(r->logs, pid, status));
 }
 
 /* The tree is down: answer every `shutdown` before the socket goes. */
@@ -155,16 +175,22 @@ static int
 root_loop(struct root *r)
 {
 	struct event_base *base;
-	struct supervisor *sv;
+	struct supervisor *sv = NULL;
 	int status = 1;
 
 	if ((base = event_base_new()) == NULL) {
 		evlog("pmtree", "event_base_new failed");
 		return (1);
 	}
+	/* The collector first: it is the first process of the tree to start. */
+	if ((r->logs = logsup_new(base, r->tree, r->to_stdout)) == NULL ||
+	    logsup_start(r->logs) < 0) {
+		evlog("pmtree", "starting the log collector: %s", strerror(errno));
+		goto out;
+	}
 	if ((sv = supervisor_new(base, r->tree, r->tree->root, -1, NULL)) == NULL)
 		goto out;
-	r->cmds = commands_new(r->tree, sv, r->started_ms);
+	r->cmds = commands_new(r->tree, sv, r->logs, r->started_ms);
 	r->ctl = control_open(base, r->sock, commands_request, r->cmds);
 	if (r->ctl == NULL) {
 		evlog("pmtree", "control socket %s: %s", r->sock, strerror(errno));
@@ -173,13 +199,18 @@ root_loop(struct root *r)
 	supervisor_on_ready(sv, root_ready, r);
 	supervisor_on_signal(sv, root_signal, r);
 	supervisor_on_change(sv, commands_changed, r->cmds);
+	supervisor_on_reap(sv, root_reaped, r);
 	evlog("pmtree", "starting tree %s (pid %d)", r->tree->name, (int)getpid());
 	status = supervisor_run(sv);
 out:
+	supervisor_free(sv);
+	if (r->logs != NULL)
+		logsup_stop(r->logs);
 	root_close_control(r);
 	commands_free(r->cmds);
 	r->cmds = NULL;
-	supervisor_free(sv);
+	logsup_free(r->logs);
+	r->logs = NULL;
 	event_base_free(base);
 	if (status == SM_EXIT_OK)
 		evlog("pmtree", "tree %s stopped", r->tree->name);
@@ -189,7 +220,8 @@ out:
 int
 root_run(const struct cfg_tree *t, const struct root_opts *o)
 {
-	struct root r = { .tree = t, .lockfd = -1, .readyfd = -1 };
+	struct root r = { .tree = t, .lockfd = -1, .readyfd = -1,
+	    .to_stdout = o->to_stdout };
 	sigset_t handled;
 	int rc = 1;
 

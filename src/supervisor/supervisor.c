@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "evlog.h"
 #include "group.h"
 #include "ipc.h"
+#include "logconn.h"
 #include "machine.h"
 #include "msg.h"
 #include "orphans.h"
@@ -32,12 +34,17 @@
 #include "workerenv.h"
 #include "xmalloc.h"
 
+#define DRAIN_MS 2000	/* how long a finished worker's output may take */
+
 struct child {
 	struct supervisor	*sv;
 	size_t			 slot;
 	pid_t			 pid;
 	struct event		*timer;
 	struct ipc		*ipc;	/* a child group's channel */
+	struct event		*drain;	/* reaped, waiting for its output */
+	struct exit_info	 exit;
+	pid_t			 draining;
 	char			 name[256];
 };
 
@@ -48,6 +55,8 @@ struct supervisor {
 	struct sm		 sm;
 	struct child		*kids;
 	struct pidmap		 pids;
+	struct pidmap		 draining;	/* reaped, output not yet drained */
+	struct logconn		*logc;
 	struct nodetab		 tab;
 	struct ipc		*up;
 	int			 sigfd;
@@ -61,6 +70,8 @@ struct supervisor {
 	void			*on_signal_arg;
 	supervisor_cb		*on_change;
 	void			*on_change_arg;
+	bool			(*on_reap)(pid_t, int, void *);
+	void			*on_reap_arg;
 };
 
 static void	sv_drain(struct supervisor *);
@@ -227,30 +238,57 @@ sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
 	sm_exited(&sv->sm, i, x, supervisor_now());
 }
 
+/* The worker's stdout and stderr: pipes whose read ends go to the collector. */
+static int
+sv_pipes(int out[2], int err[2])
+{
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return (-1);
+	if (pipe2(err, O_CLOEXEC) == 0)
+		return (0);
+	close(out[0]);
+	close(out[1]);
+	return (-1);
+}
+
 static void
 sv_spawn_worker(struct supervisor *sv, size_t i)
 {
 	const struct slot *s = &sv->sm.slots[i];
 	const struct cfg_worker *w = &s->node->worker;
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
-	    .out_fd = -1, .err_fd = -1, .extra_fd = -1 };
+	    .extra_fd = -1 };
 	struct workerenv env;
-	int err;
+	int out[2], err[2], xerr, saved;
 	pid_t pid;
 
+	if (sv_pipes(out, err) < 0) {
+		sv_spawn_failed(sv, i, "pipe", errno);
+		return;
+	}
+	req.out_fd = out[1];
+	req.err_fd = err[1];
 	workerenv_build(&env, sv->tree, s->node, s->instance, sv->kids[i].name);
 	req.envp = env.envp;
 	req.path = workerenv_get(&env, "PATH");
-	pid = spawn_worker(&req, &err);
+	pid = spawn_worker(&req, &xerr);
+	saved = errno;
 	workerenv_free(&env);
+	if (pid > 0 && xerr != 0)	/* in its own log, as an err record */
+		dprintf(err[1], "exec %s: %s\n", w->argv[0], strerror(xerr));
+	close(out[1]);
+	close(err[1]);
 	if (pid < 0) {
-		sv_spawn_failed(sv, i, "fork", errno);
+		close(out[0]);
+		close(err[0]);
+		sv_spawn_failed(sv, i, "fork", saved);
 		return;
 	}
 	sv->kids[i].pid = pid;
 	pidmap_put(&sv->pids, pid, i);
-	if (err != 0) {
-		evlog(sv->kids[i].name, "exec %s: %s", w->argv[0], strerror(err));
+	logconn_add(sv->logc, s->node->id, s->instance, pid, out[0], err[0]);
+	if (xerr != 0) {
+		evlog(sv->kids[i].name, "exec %s: %s", w->argv[0], strerror(xerr));
 		return;	/* the child exits 127: reaped as a failed start */
 	}
 	evlog(sv->kids[i].name, "started (pid %d)", (int)pid);
@@ -522,42 +560,84 @@ sv_group_closed(struct ipc *c, const char *why, void *arg)
 
 /* --- reaping and signals ------------------------------------------------ */
 
+/* Reaped and drained: now the machine hears of it. */
 static void
-sv_reaped(struct supervisor *sv, size_t i, int status)
+sv_finish(struct supervisor *sv, size_t i)
 {
 	struct child *k = &sv->kids[i];
 	const struct cfg_node *n = sv->sm.slots[i].node;
-	struct exit_info x = { .code = -1 };
 	char what[64];
 
-	if (WIFEXITED(status))
-		x.code = WEXITSTATUS(status);
-	else
-		x.sig = WTERMSIG(status);
-	if (n->kind == CFG_WORKER) {
-		/* What the worker left in its process group goes with it. */
-		(void)killpg(k->pid, SIGKILL);
-	} else {
-		if (k->ipc != NULL) {
-			ipc_free(k->ipc);
-			k->ipc = NULL;
-		}
-		if (x.code != SM_EXIT_OK)
-			sv_kill_subtree(sv, n);
-	}
-	sv_fmt_exit(what, sizeof(what), x);
-	if (n->kind == CFG_GROUP && x.code == SM_EXIT_GAVE_UP)
+	sv_fmt_exit(what, sizeof(what), k->exit);
+	if (n->kind == CFG_GROUP && k->exit.code == SM_EXIT_GAVE_UP)
 		evlog(k->name, "supervisor gave up");
 	else if (sv->sm.slots[i].state == SLOT_STOPPING)
 		evlog(k->name, "stopped (%s)", what);
 	else
 		evlog(k->name, "%s", what);
 	k->pid = 0;
-	sm_exited(&sv->sm, i, x, supervisor_now());
+	k->draining = 0;
+	sm_exited(&sv->sm, i, k->exit, supervisor_now());
 	sv_drain(sv);
-	/* After the restart, so that the search does not delay it. */
-	if (n->kind == CFG_WORKER)
-		(void)orphans_kill(&sv->pids, k->name);
+}
+
+static void
+sv_drained(pid_t pid, void *arg)
+{
+	struct supervisor *sv = arg;
+	size_t i;
+
+	if (pidmap_take(&sv->draining, pid, &i) < 0)
+		return;	/* already given up on */
+	evtimer_del(sv->kids[i].drain);
+	sv_finish(sv, i);
+}
+
+static void
+sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *k = arg;
+	size_t i;
+
+	if (pidmap_take(&k->sv->draining, k->draining, &i) < 0)
+		return;
+	evlog(k->name, "output not drained after %d ms: going on", DRAIN_MS);
+	sv_finish(k->sv, i);
+}
+
+/*
+ * A worker is finished only once its output is drained too, so that its
+ * last lines are logged before its exit is acted on.  What it left behind,
+ * in its process group or adopted by us, goes first: it may hold the pipes.
+ */
+static void
+sv_reaped(struct supervisor *sv, size_t i, int status)
+{
+	struct child *k = &sv->kids[i];
+	const struct cfg_node *n = sv->sm.slots[i].node;
+	struct timeval tv = { DRAIN_MS / 1000, (DRAIN_MS % 1000) * 1000 };
+
+	k->exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	k->exit.sig = WIFEXITED(status) ? 0 : WTERMSIG(status);
+	if (n->kind == CFG_GROUP) {
+		ipc_free(k->ipc);
+		k->ipc = NULL;
+		if (k->exit.code != SM_EXIT_OK)
+			sv_kill_subtree(sv, n);
+		sv_finish(sv, i);
+		return;
+	}
+	(void)killpg(k->pid, SIGKILL);
+	(void)orphans_kill(&sv->pids, k->name);
+	if (!logconn_has(sv->logc, k->pid)) {
+		sv_finish(sv, i);
+		return;
+	}
+	if (k->drain == NULL)
+		k->drain = evtimer_new(sv->base, sv_drain_timeout, k);
+	k->draining = k->pid;
+	pidmap_put(&sv->draining, k->pid, i);
+	evtimer_add(k->drain, &tv);
 }
 
 static void
@@ -570,9 +650,11 @@ sv_reap(struct supervisor *sv)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (WIFSTOPPED(status) || WIFCONTINUED(status))
 			continue;
-		/* Unknown pids are orphans we adopted as subreaper. */
+		/* Unknown pids: the root's collector, or orphans we adopted. */
 		if (pidmap_take(&sv->pids, pid, &slot) == 0)
 			sv_reaped(sv, slot, status);
+		else if (sv->on_reap != NULL)
+			(void)sv->on_reap(pid, status, sv->on_reap_arg);
 		sv_drain(sv);
 	}
 }
@@ -708,7 +790,9 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
 	sv_name_kids(sv);
 	pidmap_init(&sv->pids, sv->sm.nslots);
+	pidmap_init(&sv->draining, 16);
 	nodetab_init(&sv->tab, tree, group);
+	sv->logc = logconn_new(base, sv_drained, sv);
 	if (inherit != NULL)
 		sv_inherit(sv, inherit);
 	supervisor_sigset(&set);
@@ -742,8 +826,12 @@ supervisor_free(struct supervisor *sv)
 	for (i = 0; i < sv->sm.nslots; i++) {
 		if (sv->kids[i].timer != NULL)
 			event_free(sv->kids[i].timer);
+		if (sv->kids[i].drain != NULL)
+			event_free(sv->kids[i].drain);
 		ipc_free(sv->kids[i].ipc);
 	}
+	logconn_free(sv->logc);
+	pidmap_free(&sv->draining);
 	ipc_free(sv->up);
 	if (sv->sigev != NULL)
 		event_free(sv->sigev);
@@ -778,6 +866,14 @@ supervisor_on_ready(struct supervisor *sv, supervisor_cb *cb, void *arg)
 {
 	sv->on_ready = cb;
 	sv->on_ready_arg = arg;
+}
+
+void
+supervisor_on_reap(struct supervisor *sv, bool (*cb)(pid_t, int, void *),
+    void *arg)
+{
+	sv->on_reap = cb;
+	sv->on_reap_arg = arg;
 }
 
 void

@@ -38,6 +38,9 @@ void		 supervisor_on_ready(struct supervisor *, supervisor_cb *, void *);
 /* A signal the supervisor does not handle itself (HUP, USR1, USR2). */
 void		 supervisor_on_signal(struct supervisor *,
 		    void (*)(struct supervisor *, int, void *), void *);
+/* Called for a reaped process that is not one of the supervisor's children. */
+void		 supervisor_on_reap(struct supervisor *,
+		    bool (*)(pid_t, int status, void *), void *);
 /* Called after every change to the table (the root's view of the tree). */
 void		 supervisor_on_change(struct supervisor *, supervisor_cb *, void *);
 /*

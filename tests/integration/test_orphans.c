@@ -188,8 +188,9 @@ END_TEST
  * The grandchildren of a worker owned by the root itself.  SPEC §1: "a
  * process of the tree that outlives the dead one by a moment (a group
  * supervisor, the collector) killpgs every worker process group it knows".
- * KNOWN FAILURE (pmtree 0.1.0): no log collector yet, and group supervisors
- * only kill their own workers' groups, so g's grandchildren survive.
+ * KNOWN FAILURE (SPEC gap in pmtree 0.1.0, meson test integration-spec-gaps):
+ * no log collector yet, and group supervisors only kill their own workers'
+ * groups, so g's grandchildren (g is a worker of the root) survive.
  */
 START_TEST(root_sigkill_kills_root_workers_grandchildren)
 {
@@ -301,16 +302,20 @@ int
 main(void)
 {
 	Suite *s = suite_create("integration-orphans");
-	TCase *tc = h_tcase("orphans");
+	TCase *tc = h_tcase("orphans"), *gaps;
 
 	tcase_add_test(tc, grandchildren_die_when_worker_stops);
 	tcase_add_test(tc, grandchildren_die_when_worker_crashes);
 	tcase_add_test(tc, setsid_grandchild_dies_when_worker_crashes);
 	tcase_add_test(tc, setsid_grandchild_dies_on_graceful_stop);
 	tcase_add_test(tc, root_sigkill_takes_everything_down);
-	tcase_add_test(tc, root_sigkill_kills_root_workers_grandchildren);
 	tcase_add_test(tc, group_sigkill_restarts_the_group);
 	tcase_add_test(tc, no_zombies_after_restarts);
 	suite_add_tcase(s, tc);
+	/* What pmtree does not do yet; meson runs it as its own test. */
+	gaps = h_tcase("spec_gaps");
+	tcase_set_tags(gaps, "spec_gap");
+	tcase_add_test(gaps, root_sigkill_kills_root_workers_grandchildren);
+	suite_add_tcase(s, gaps);
 	return (h_main(s));
 }

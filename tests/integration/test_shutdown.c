@@ -146,11 +146,9 @@ START_TEST(second_term_kills_everything)
 END_TEST
 
 /*
- * The group is still running (its turn has not come) at the second TERM.
- * KNOWN FAILURE (racy, most runs): the root's sm_kill_all sends the group
- * its first TERM (the stop) and its second (kill everything) back to back;
- * both are pending before the group reads its signalfd, so they merge into
- * one, the group stops gracefully and waits the full 30 s for api/slow.
+ * The group is still running (its turn has not come) at the second TERM:
+ * the root sends it the stop and the kill back to back, and two identical
+ * pending signals would merge into one (a graceful stop, 30 s).
  */
 START_TEST(second_term_reaches_running_group)
 {

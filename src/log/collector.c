@@ -1,0 +1,722 @@
+/*
+ * The log collector: reads every worker's stdout and stderr pipe itself
+ * (the supervisors pass them over with SCM_RIGHTS), cuts lines into
+ * records, and writes them batched to the workers' files and, if asked,
+ * to pmtree's stdout.
+ *
+ * Nothing is lost when it is killed: a pipe is peeked with tee(2), the
+ * records are written, and only then are their bytes consumed, so what the
+ * collector had not yet written is still in the pipe for the next one (the
+ * supervisors hold the pipes too).  A partial line is never read out of its
+ * pipe before it is complete.  The one write under way is recorded in
+ * memory the root keeps (logproto.h), for the next collector to settle.
+ */
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "evlog.h"
+#include "format.h"
+#include "frame.h"
+#include "logfile.h"
+#include "logproto.h"
+#include "xmalloc.h"
+
+#define SCRATCH		(64 * 1024)	/* a pipe's default size */
+#define MAX_RECS	4096
+#define PUMP_ROUNDS	16		/* per wake-up, then the others' turn */
+#define DRAIN_SECS	2
+#define RETRY_SECS	1
+
+struct conn;
+
+struct stream {
+	struct collector	*c;
+	struct conn		*conn;
+	const struct cfg_node	*node;
+	unsigned		 instance;
+	pid_t			 pid;
+	int			 which;		/* 0 out, 1 err */
+	int			 fd;
+	struct event		*ev;
+	bool			 to_file;
+	bool			 to_stdout;
+	int			 color;
+	bool			 stalled;	/* its file cannot be written */
+	char			 name[256];
+	struct stream		*next;
+};
+
+struct conn {
+	struct collector	*c;
+	int			 fd;
+	struct event		*ev;
+	struct conn		*next;
+};
+
+struct collector {
+	struct event_base	*base;
+	const struct cfg_tree	*tree;
+	struct logshm		*shm;
+	bool			 echo_all;
+	bool			 tty;
+	int			 lisfd;
+	struct event		*lisev;
+	int			 rootfd;
+	struct event		*rootev;
+	int			 sigfd;
+	struct event		*sigev;
+	struct conn		*conns;
+	struct stream		*streams;
+	struct logfile		**files;	/* by node id, opened on demand */
+	int			 scratch[2];
+	int			 devnull;
+	char			*rbuf;
+	struct frame_rec	*recs;
+	struct obuf		 out;
+	struct obuf		 echo;
+	bool			 draining;
+	struct event		*drain_timer;
+	struct event		*retry_timer;
+	bool			 recovering;	/* shm->journal waits for its pipe */
+	int			 status;
+};
+
+static void	stream_pump(struct stream *);
+
+/* --- files -------------------------------------------------------------- */
+
+static void
+collector_error(struct collector *c, struct logfile *lf, const char *what)
+{
+	c->shm->errors++;
+	snprintf(c->shm->last_error, sizeof(c->shm->last_error), "%s %s: %s",
+	    what, lf->path, strerror(errno));
+	if (!lf->failing)
+		evlog("pmtree", "log collector: %s", c->shm->last_error);
+	lf->failing = true;
+}
+
+static struct logfile *
+collector_file(struct collector *c, const struct cfg_node *n)
+{
+	char path[PATH_MAX];
+	struct logfile *lf;
+
+	if ((lf = c->files[n->id]) != NULL)
+		return (lf);
+	lf = xcalloc(1, sizeof(*lf));
+	snprintf(path, sizeof(path), "%s/%s.log", c->tree->log.dir, n->path);
+	if (logfile_open(lf, path, c->tree->log.max_size, c->tree->log.keep) < 0)
+		collector_error(c, lf, "open");
+	c->files[n->id] = lf;
+	return (lf);
+}
+
+/* --- the journal -------------------------------------------------------- */
+
+/* Enough to tell two batches apart: the length, the ends. */
+static uint64_t
+journal_digest(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ len;
+	size_t k, edge = len < 64 ? len : 64;
+
+	for (k = 0; k < edge; k++)
+		h = (h ^ (unsigned char)p[k]) * 1099511628211ull;
+	for (k = len - edge; k < len; k++)
+		h = (h ^ (unsigned char)p[k]) * 1099511628211ull;
+	return (h);
+}
+
+/*
+ * A collector died during a write.  Its bytes are in the file whole, or
+ * not at all once a partial write is cut back; if whole, their pipe bytes
+ * may still be unconsumed, which is settled when that pipe comes back.
+ */
+static void
+journal_settle_file(struct collector *c)
+{
+	struct logjournal *j = &c->shm->journal;
+	struct logfile *lf;
+
+	if (!j->busy || j->node >= c->tree->nnodes ||
+	    c->tree->nodes[j->node]->kind != CFG_WORKER) {
+		j->busy = 0;
+		return;
+	}
+	lf = collector_file(c, c->tree->nodes[j->node]);
+	if (lf->fd < 0 || lf->size < j->pre_size + j->out_len) {
+		if (lf->fd >= 0 && lf->size > j->pre_size &&
+		    ftruncate(lf->fd, (off_t)j->pre_size) == 0)
+			lf->size = j->pre_size;
+		j->busy = 0;
+		return;
+	}
+	c->recovering = true;
+}
+
+static void
+journal_settle_pipe(struct collector *c, struct stream *s)
+{
+	struct logjournal *j = &c->shm->journal;
+	ssize_t n;
+
+	if (!c->recovering || j->pid != s->pid || j->stream != (uint32_t)s->which)
+		return;
+	c->recovering = false;
+	j->busy = 0;
+	n = tee(s->fd, c->scratch[1], j->consume_len, SPLICE_F_NONBLOCK);
+	if (n != (ssize_t)j->consume_len)
+		return;
+	if (read(c->scratch[0], c->rbuf, (size_t)n) != n)
+		return;
+	if (journal_digest(c->rbuf, (size_t)n) == j->digest)
+		(void)splice(s->fd, NULL, c->devnull, NULL, (size_t)n, 0);
+}
+
+/* --- streams ------------------------------------------------------------ */
+
+static void	collector_maybe_done(struct collector *);
+
+static void
+conn_send_drained(struct conn *cn, pid_t pid)
+{
+	struct logmsg m = { .type = LOGMSG_DRAINED, .pid = pid };
+
+	if (cn != NULL)
+		(void)send(cn->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static void
+stream_close(struct stream *s)
+{
+	struct collector *c = s->c;
+	struct stream **pp, *o;
+	bool other = false;
+
+	for (pp = &c->streams; *pp != s; pp = &(*pp)->next)
+		;
+	*pp = s->next;
+	event_free(s->ev);
+	close(s->fd);
+	for (o = c->streams; o != NULL; o = o->next)
+		other = other || o->pid == s->pid;
+	if (!other)
+		conn_send_drained(s->conn, s->pid);
+	free(s);
+	collector_maybe_done(c);
+}
+
+/* The writer is gone: a tail without a newline is a record too. */
+static bool
+stream_hung_up(const struct stream *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+
+	return (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP));
+}
+
+/*
+ * Formats records into the batch, as far as the file takes them before it
+ * must rotate.  Returns how many bytes of the pipe the batch covers.
+ */
+static size_t
+stream_batch(struct stream *s, struct logfile *lf, size_t nrec, size_t used)
+{
+	struct collector *c = s->c;
+	const char *stream = s->which ? "err" : "out";
+	char stamp[FORMAT_STAMP_LEN + 1];
+	struct timespec ts;
+	size_t k, before, take = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	format_stamp(stamp, &ts);
+	c->out.len = c->echo.len = 0;
+	for (k = 0; k < nrec; k++) {
+		const char *line = c->rbuf + c->recs[k].off;
+		size_t len = c->recs[k].len;
+
+		if (lf != NULL) {
+			before = c->out.len;
+			if (c->tree->log.format == CFG_FORMAT_JSON)
+				format_json(&c->out, stamp, s->name, stream, line, len);
+			else
+				format_text(&c->out, stamp, s->name, stream, line, len);
+			if (before > 0 && !logfile_fits(lf, c->out.len)) {
+				c->out.len = before;
+				break;
+			}
+		}
+		if (s->to_stdout)
+			format_echo(&c->echo, s->name, s->color, line, len);
+		take = k + 1 < nrec ? c->recs[k + 1].off : used;
+	}
+	return (take);
+}
+
+static void
+collector_echo(struct collector *c)
+{
+	const char *p = c->echo.p;
+	size_t len = c->echo.len;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* nobody reads pmtree's stdout: the files still have it */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Writes the batch, then consumes its bytes.  -1: the file failed. */
+static int
+stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t nrec)
+{
+	struct collector *c = s->c;
+	struct logjournal *j = &c->shm->journal;
+	size_t k;
+
+	if (lf != NULL && c->out.len > 0) {
+		if (logfile_make_room(lf, c->out.len) < 0) {
+			collector_error(c, lf, "rotate");
+			return (-1);
+		}
+		*j = (struct logjournal){ .busy = 1, .node = s->node->id,
+		    .pid = s->pid, .stream = (uint32_t)s->which,
+		    .pre_size = lf->size, .out_len = c->out.len,
+		    .consume_len = take, .digest = journal_digest(c->rbuf, take) };
+		if (logfile_write(lf, c->out.p, c->out.len) < 0) {
+			j->busy = 0;
+			collector_error(c, lf, "write");
+			return (-1);
+		}
+		if (lf->failing) {
+			lf->failing = false;
+			evlog("pmtree", "log collector: writing %s again", lf->path);
+		}
+	}
+	collector_echo(c);
+	while (take > 0) {
+		ssize_t n = splice(s->fd, NULL, c->devnull, NULL, take, 0);
+
+		if (n <= 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			take -= (size_t)n;
+	}
+	j->busy = 0;
+	for (k = 0; k < nrec; k++) {
+		c->shm->lines++;
+		c->shm->bytes += c->recs[k].len;
+	}
+	return (0);
+}
+
+/* One round: peek, cut, write, consume.  1: go on; 0: wait; -1: closed. */
+static int
+stream_round(struct stream *s)
+{
+	struct collector *c = s->c;
+	struct logfile *lf = NULL;
+	size_t nrec, used, take, k;
+	ssize_t n, r;
+
+	n = tee(s->fd, c->scratch[1], SCRATCH, SPLICE_F_NONBLOCK);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		stream_close(s);
+		return (-1);
+	}
+	if (n < 0)
+		return (0);
+	for (r = 0; r < n; ) {
+		ssize_t m = read(c->scratch[0], c->rbuf + r, (size_t)(n - r));
+
+		if (m <= 0)
+			return (0);
+		r += m;
+	}
+	nrec = frame_cut(c->rbuf, (size_t)n, false, c->recs, MAX_RECS, &used);
+	if (used < (size_t)n && nrec < MAX_RECS && stream_hung_up(s))
+		nrec = frame_cut(c->rbuf, (size_t)n, true, c->recs, MAX_RECS, &used);
+	if (nrec == 0)
+		return (0);
+	if (s->to_file)
+		lf = collector_file(c, s->node);
+	take = stream_batch(s, lf, nrec, used);
+	for (k = 0; k < nrec && c->recs[k].off < take; k++)
+		;
+	if (stream_commit(s, lf, take, k) < 0) {
+		struct timeval retry = { RETRY_SECS, 0 };
+
+		s->stalled = true;
+		evtimer_add(c->retry_timer, &retry);
+		return (0);
+	}
+	s->stalled = false;
+	/* A tail still waiting for its newline: the next write wakes us. */
+	return (take == (size_t)n || nrec == MAX_RECS || take < used);
+}
+
+static void
+stream_pump(struct stream *s)
+{
+	int k, r = 1;
+
+	for (k = 0; k < PUMP_ROUNDS && r == 1; k++)
+		r = stream_round(s);
+	if (r == 1)
+		event_active(s->ev, EV_READ, 0);
+}
+
+static void
+stream_cb(evutil_socket_t fd, short what, void *arg)
+{
+	stream_pump(arg);
+}
+
+static void
+stream_add(struct collector *c, struct conn *cn, const struct logmsg *m,
+    int fd, int which)
+{
+	const struct cfg_node *n = c->tree->nodes[m->node];
+	const struct cfg_worker *w = &n->worker;
+	struct stream *s = xcalloc(1, sizeof(*s));
+
+	s->c = c;
+	s->conn = cn;
+	s->node = n;
+	s->instance = m->instance;
+	s->pid = m->pid;
+	s->which = which;
+	s->fd = fd;
+	if (w->instances > 1)
+		snprintf(s->name, sizeof(s->name), "%s:%u", n->path, m->instance);
+	else
+		snprintf(s->name, sizeof(s->name), "%s", n->path);
+	s->to_file = !w->log_off && w->log_file != CFG_OFF;
+	s->to_stdout = !w->log_off && (w->log_stdout == CFG_ON ||
+	    (w->log_stdout == CFG_INHERIT && c->echo_all));
+	s->color = c->tty ? format_color(s->name) : 0;
+	s->ev = event_new(c->base, fd, EV_READ | EV_ET | EV_PERSIST, stream_cb, s);
+	s->next = c->streams;
+	c->streams = s;
+	journal_settle_pipe(c, s);
+	event_add(s->ev, NULL);
+	stream_pump(s);
+}
+
+/* --- supervisor connections --------------------------------------------- */
+
+static void
+conn_close(struct conn *cn)
+{
+	struct collector *c = cn->c;
+	struct conn **pp;
+	struct stream *s;
+
+	for (s = c->streams; s != NULL; s = s->next) {
+		if (s->conn == cn)
+			s->conn = NULL;
+	}
+	for (pp = &c->conns; *pp != cn; pp = &(*pp)->next)
+		;
+	*pp = cn->next;
+	event_free(cn->ev);
+	close(cn->fd);
+	free(cn);
+}
+
+/* A well-formed PIPES message about a worker instance of the tree. */
+static bool
+conn_valid(const struct collector *c, const struct logmsg *m, ssize_t n,
+    int nfds)
+{
+	const struct cfg_node *node;
+
+	if (n != (ssize_t)sizeof(*m) || m->type != LOGMSG_PIPES || nfds != 2 ||
+	    m->node >= c->tree->nnodes || m->pid <= 0)
+		return (false);
+	node = c->tree->nodes[m->node];
+	return (node->kind == CFG_WORKER && m->instance < node->worker.instances);
+}
+
+static void
+conn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *cn = arg;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	struct logmsg m;
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	int fds[2] = { -1, -1 }, nfds = 0, k;
+	ssize_t n;
+
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	for (cm = CMSG_FIRSTHDR(&mh); n > 0 && cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (k = 0; (size_t)k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (nfds < 2)
+				fds[nfds] = f;
+			else
+				close(f);
+			nfds++;
+		}
+	}
+	if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    !conn_valid(cn->c, &m, n, nfds)) {
+		for (k = 0; k < 2; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+		if (n > 0)
+			evlog("pmtree", "log collector: bad message from a supervisor: dropped it");
+		conn_close(cn);
+		return;
+	}
+	stream_add(cn->c, cn, &m, fds[0], 0);
+	stream_add(cn->c, cn, &m, fds[1], 1);
+}
+
+static void
+collector_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct collector *c = arg;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	struct conn *cn;
+	int s;
+
+	while ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+		    cr.uid != getuid()) {
+			close(s);
+			continue;
+		}
+		cn = xcalloc(1, sizeof(*cn));
+		cn->c = c;
+		cn->fd = s;
+		cn->ev = event_new(c->base, s, EV_READ | EV_PERSIST, conn_cb, cn);
+		cn->next = c->conns;
+		c->conns = cn;
+		event_add(cn->ev, NULL);
+	}
+}
+
+/* --- life cycle --------------------------------------------------------- */
+
+static void
+collector_maybe_done(struct collector *c)
+{
+	if (c->draining && c->streams == NULL)
+		event_base_loopexit(c->base, NULL);
+}
+
+static void
+collector_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct collector *c = arg;
+
+	evlog("pmtree", "log collector: pipes still open after %d s; exiting",
+	    DRAIN_SECS);
+	event_base_loopexit(c->base, NULL);
+}
+
+/* No new pipes; what is open is read to its end, for DRAIN_SECS at most. */
+static void
+collector_drain(struct collector *c)
+{
+	struct timeval bound = { DRAIN_SECS, 0 };
+
+	if (c->draining)
+		return;
+	c->draining = true;
+	event_del(c->lisev);
+	evtimer_add(c->drain_timer, &bound);
+	collector_maybe_done(c);
+}
+
+/* The root is gone: the collector outlives it to take the workers down. */
+static void
+collector_root_gone(evutil_socket_t fd, short what, void *arg)
+{
+	struct collector *c = arg;
+	struct stream *s;
+
+	event_del(c->rootev);
+	for (s = c->streams; s != NULL; s = s->next)
+		(void)killpg(s->pid, SIGKILL);
+	c->status = 1;
+	collector_drain(c);
+}
+
+static void
+collector_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct collector *c = arg;
+	struct stream *s, *next;
+
+	for (s = c->streams; s != NULL; s = next) {
+		next = s->next;
+		if (s->stalled)
+			stream_pump(s);
+	}
+}
+
+static void
+collector_reopen(struct collector *c)
+{
+	size_t k;
+
+	for (k = 0; k < c->tree->nnodes; k++) {
+		if (c->files[k] != NULL && logfile_reopen(c->files[k]) < 0)
+			collector_error(c, c->files[k], "reopen");
+	}
+}
+
+static void
+collector_signal(evutil_socket_t fd, short what, void *arg)
+{
+	struct collector *c = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			collector_drain(c);
+		else if (si.ssi_signo == SIGUSR1)
+			collector_reopen(c);
+	}
+}
+
+static int
+collector_setup(struct collector *c)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (pipe2(c->scratch, O_CLOEXEC) < 0 ||
+	    (c->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 ||
+	    (c->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return (-1);
+	(void)fcntl(c->scratch[0], F_SETPIPE_SZ, SCRATCH);
+	c->lisev = event_new(c->base, c->lisfd, EV_READ | EV_PERSIST,
+	    collector_accept, c);
+	c->rootev = event_new(c->base, c->rootfd, EV_READ, collector_root_gone, c);
+	c->sigev = event_new(c->base, c->sigfd, EV_READ | EV_PERSIST,
+	    collector_signal, c);
+	c->drain_timer = evtimer_new(c->base, collector_drain_timeout, c);
+	c->retry_timer = evtimer_new(c->base, collector_retry, c);
+	if (c->lisev == NULL || c->rootev == NULL || c->sigev == NULL ||
+	    c->drain_timer == NULL || c->retry_timer == NULL)
+		return (-1);
+	event_add(c->lisev, NULL);
+	event_add(c->rootev, NULL);
+	event_add(c->sigev, NULL);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	return (0);
+}
+
+static void
+collector_free(struct collector *c)
+{
+	size_t k;
+
+	while (c->streams != NULL) {
+		struct stream *s = c->streams;
+
+		c->streams = s->next;
+		event_free(s->ev);
+		close(s->fd);
+		free(s);
+	}
+	while (c->conns != NULL)
+		conn_close(c->conns);
+	for (k = 0; k < c->tree->nnodes; k++) {
+		if (c->files[k] != NULL) {
+			logfile_close(c->files[k]);
+			free(c->files[k]);
+		}
+	}
+	if (c->lisev != NULL)
+		event_free(c->lisev);
+	if (c->rootev != NULL)
+		event_free(c->rootev);
+	if (c->sigev != NULL)
+		event_free(c->sigev);
+	if (c->drain_timer != NULL)
+		event_free(c->drain_timer);
+	if (c->retry_timer != NULL)
+		event_free(c->retry_timer);
+	free(c->files);
+	free(c->rbuf);
+	free(c->recs);
+	obuf_free(&c->out);
+	obuf_free(&c->echo);
+}
+
+int
+collector_main(const struct cfg_tree *t, int lisfd, int rootfd,
+    struct logshm *shm, bool echo_all)
+{
+	struct collector c = { .tree = t, .shm = shm, .lisfd = lisfd,
+	    .rootfd = rootfd, .echo_all = echo_all || t->log.to_stdout,
+	    .tty = isatty(STDOUT_FILENO), .scratch = { -1, -1 },
+	    .devnull = -1, .sigfd = -1 };
+	int rc = 1;
+
+	c.files = xcalloc(t->nnodes, sizeof(*c.files));
+	c.rbuf = xmalloc(SCRATCH);
+	c.recs = xcalloc(MAX_RECS, sizeof(*c.recs));
+	if ((c.base = event_base_new()) == NULL || collector_setup(&c) < 0) {
+		evlog("pmtree", "log collector: setting up: %s", strerror(errno));
+		goto out;
+	}
+	journal_settle_file(&c);
+	event_base_dispatch(c.base);
+	rc = c.status;
+out:
+	collector_free(&c);
+	if (c.base != NULL)
+		event_base_free(c.base);
+	if (c.sigfd >= 0)
+		close(c.sigfd);
+	if (c.devnull >= 0)
+		close(c.devnull);
+	if (c.scratch[0] >= 0) {
+		close(c.scratch[0]);
+		close(c.scratch[1]);
+	}
+	return (rc);
+}

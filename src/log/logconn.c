@@ -1,0 +1,224 @@
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evlog.h"
+#include "logconn.h"
+#include "logproto.h"
+#include "xmalloc.h"
+
+#define RETRY_MS 100	/* only when the backlog is full */
+
+struct entry {
+	struct logmsg	msg;
+	int		fd[2];
+	bool		sent;
+};
+
+struct logconn {
+	struct event_base	*base;
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct event		*retry;
+	struct entry		*v;
+	size_t			 n;
+	size_t			 cap;
+	logconn_drained_cb	*cb;
+	void			*arg;
+};
+
+static pid_t logconn_root;
+
+static void	logconn_connect(struct logconn *);
+
+void
+logconn_set_root(pid_t pid)
+{
+	logconn_root = pid;
+}
+
+static void
+logconn_drop(struct logconn *lc)
+{
+	size_t k;
+
+	if (lc->rev != NULL)
+		event_free(lc->rev);
+	if (lc->wev != NULL)
+		event_free(lc->wev);
+	lc->rev = lc->wev = NULL;
+	if (lc->fd >= 0)
+		close(lc->fd);
+	lc->fd = -1;
+	for (k = 0; k < lc->n; k++)
+		lc->v[k].sent = false;
+}
+
+/* Sends what the current collector does not have yet. */
+static void
+logconn_flush(struct logconn *lc)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	size_t k;
+
+	for (k = 0; k < lc->n && lc->fd >= 0; k++) {
+		if (lc->v[k].sent)
+			continue;
+		iov.iov_base = &lc->v[k].msg;
+		iov.iov_len = sizeof(lc->v[k].msg);
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+		memcpy(CMSG_DATA(cm), lc->v[k].fd, 2 * sizeof(int));
+		if (sendmsg(lc->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+			lc->v[k].sent = true;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			event_add(lc->wev, NULL);
+		else
+			logconn_connect(lc);	/* the collector is gone */
+		return;
+	}
+}
+
+static void
+logconn_remove(struct logconn *lc, pid_t pid)
+{
+	size_t k;
+
+	for (k = 0; k < lc->n; k++) {
+		if (lc->v[k].msg.pid != pid)
+			continue;
+		close(lc->v[k].fd[0]);
+		close(lc->v[k].fd[1]);
+		lc->v[k] = lc->v[--lc->n];
+		lc->cb(pid, lc->arg);
+		return;
+	}
+}
+
+static void
+logconn_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct logconn *lc = arg;
+	struct logmsg m;
+	ssize_t n;
+
+	while ((n = recv(fd, &m, sizeof(m), MSG_DONTWAIT)) == (ssize_t)sizeof(m)) {
+		if (m.type == LOGMSG_DRAINED)
+			logconn_remove(lc, m.pid);
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || n > 0)
+		logconn_connect(lc);	/* EOF: a new collector takes over */
+}
+
+static void
+logconn_write(evutil_socket_t fd, short what, void *arg)
+{
+	logconn_flush(arg);
+}
+
+static void
+logconn_retry(evutil_socket_t fd, short what, void *arg)
+{
+	logconn_connect(arg);
+}
+
+/* (Re)connects and hands everything over; queued in the backlog if need be. */
+static void
+logconn_connect(struct logconn *lc)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { 0, RETRY_MS * 1000 };
+	unsigned len;
+
+	logconn_drop(lc);
+	logproto_address(&sun, &len, (int)logconn_root);
+	lc->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lc->fd < 0 || connect(lc->fd, (struct sockaddr *)&sun, len) < 0) {
+		if (errno != EAGAIN)
+			evlog("pmtree", "connecting to the log collector: %s",
+			    strerror(errno));
+		logconn_drop(lc);
+		evtimer_add(lc->retry, &tv);
+		return;
+	}
+	lc->rev = event_new(lc->base, lc->fd, EV_READ | EV_PERSIST, logconn_read, lc);
+	lc->wev = event_new(lc->base, lc->fd, EV_WRITE, logconn_write, lc);
+	event_add(lc->rev, NULL);
+	logconn_flush(lc);
+}
+
+struct logconn *
+logconn_new(struct event_base *base, logconn_drained_cb *cb, void *arg)
+{
+	struct logconn *lc = xcalloc(1, sizeof(*lc));
+
+	lc->base = base;
+	lc->fd = -1;
+	lc->cb = cb;
+	lc->arg = arg;
+	lc->retry = evtimer_new(base, logconn_retry, lc);
+	logconn_connect(lc);
+	return (lc);
+}
+
+void
+logconn_free(struct logconn *lc)
+{
+	size_t k;
+
+	if (lc == NULL)
+		return;
+	logconn_drop(lc);
+	for (k = 0; k < lc->n; k++) {
+		close(lc->v[k].fd[0]);
+		close(lc->v[k].fd[1]);
+	}
+	event_free(lc->retry);
+	free(lc->v);
+	free(lc);
+}
+
+void
+logconn_add(struct logconn *lc, unsigned node, unsigned instance, pid_t pid,
+    int out, int err)
+{
+	if (lc->n == lc->cap) {
+		lc->cap = lc->cap ? lc->cap * 2 : 16;
+		lc->v = xreallocarray(lc->v, lc->cap, sizeof(*lc->v));
+	}
+	lc->v[lc->n++] = (struct entry){ .msg = { .type = LOGMSG_PIPES,
+	    .node = node, .instance = instance, .pid = pid },
+	    .fd = { out, err } };
+	logconn_flush(lc);
+}
+
+bool
+logconn_has(const struct logconn *lc, pid_t pid)
+{
+	size_t k;
+
+	for (k = 0; k < lc->n; k++) {
+		if (lc->v[k].msg.pid == pid)
+			return (true);
+	}
+	return (false);
+}
