@@ -43,7 +43,7 @@ static const struct command commands[] = {
 	  "Sends SIGNAL to the worker's main process (--group: its process group)." },
 	{ "scale", cmd_not_built, 2, 2, "scale TARGET N",
 	  "Runs N instances of a worker (N >= 1)." },
-	{ "logs", cmd_not_built, 0, 4, "logs [TARGET] [-f] [-n N]",
+	{ "logs", cmd_logs, 0, 4, "logs [TARGET] [-f] [-n N]",
 	  "Prints the last N lines (default 20) of the target's logs; -f follows." },
 	{ "reload", cmd_not_built, 0, 0, "reload",
 	  "Re-reads the YAML file and applies the difference to the live tree." },

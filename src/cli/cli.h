@@ -25,5 +25,6 @@ int	cmd_status(struct cli_opts *);
 int	cmd_shutdown(struct cli_opts *);
 int	cmd_act(struct cli_opts *);
 int	cmd_signal(struct cli_opts *);
+int	cmd_logs(struct cli_opts *);
 
 #endif

@@ -202,3 +202,18 @@ client_call(struct client *c, json_t *req, int *exitcode)
 	*exitcode = CLI_OK;
 	return (rep);
 }
+
+json_t *
+client_request(const struct cli_opts *o, json_t *req, int *rc)
+{
+	struct client c;
+	json_t *rep;
+
+	if ((*rc = client_open(&c, o)) != CLI_OK) {
+		json_decref(req);
+		return (NULL);
+	}
+	rep = client_call(&c, req, rc);
+	client_close(&c);
+	return (rep);
+}

@@ -24,6 +24,9 @@ void	client_close(struct client *);
  */
 json_t	*client_call(struct client *, json_t *req, int *exitcode);
 
+/* Connects, sends REQ (stolen), returns the reply or NULL with *RC set. */
+json_t	*client_request(const struct cli_opts *, json_t *req, int *rc);
+
 /* A JSON string's value, or DEF when it is not a string. */
 const char *jstr(json_t *, const char *def);
 

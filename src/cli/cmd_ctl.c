@@ -8,22 +8,6 @@
 #include "client.h"
 #include "render.h"
 
-/* One request, one reply; the reply's payload or NULL with *RC set. */
-static json_t *
-ctl_call(struct cli_opts *o, json_t *req, int *rc)
-{
-	struct client c;
-	json_t *rep;
-
-	if ((*rc = client_open(&c, o)) != CLI_OK) {
-		json_decref(req);
-		return (NULL);
-	}
-	rep = client_call(&c, req, rc);
-	client_close(&c);
-	return (rep);
-}
-
 int
 cmd_status(struct cli_opts *o)
 {
@@ -48,7 +32,7 @@ cmd_status(struct cli_opts *o)
 		fprintf(stderr, "pmtree: status: too many arguments\n");
 		return (CLI_USAGE);
 	}
-	rep = ctl_call(o, json_pack("{ssss}", "cmd", "status", "target", target),
+	rep = client_request(o, json_pack("{ssss}", "cmd", "status", "target", target),
 	    &rc);
 	if (rep == NULL)
 		return (rc);
@@ -69,7 +53,7 @@ cmd_shutdown(struct cli_opts *o)
 	json_t *rep;
 	int rc;
 
-	rep = ctl_call(o, json_pack("{ss}", "cmd", "shutdown"), &rc);
+	rep = client_request(o, json_pack("{ss}", "cmd", "shutdown"), &rc);
 	json_decref(rep);
 	return (rc);
 }
@@ -81,7 +65,7 @@ cmd_act(struct cli_opts *o)
 	json_t *rep;
 	int rc;
 
-	rep = ctl_call(o, json_pack("{ssss}", "cmd", o->argv[0], "target",
+	rep = client_request(o, json_pack("{ssss}", "cmd", o->argv[0], "target",
 	    o->argv[1]), &rc);
 	json_decref(rep);
 	return (rc);
@@ -109,7 +93,7 @@ cmd_signal(struct cli_opts *o)
 		    o->argc - optind < 2 ? "missing argument" : "too many arguments");
 		return (CLI_USAGE);
 	}
-	rep = ctl_call(o, json_pack("{sssssssb}", "cmd", "signal", "target",
+	rep = client_request(o, json_pack("{sssssssb}", "cmd", "signal", "target",
 	    o->argv[optind], "signal", o->argv[optind + 1], "group", group), &rc);
 	json_decref(rep);
 	return (rc);

@@ -62,6 +62,18 @@ logfile_reopen(struct logfile *lf)
 	return (logfile_open_fd(lf));
 }
 
+int
+logfile_sync(struct logfile *lf)
+{
+	struct stat a, b;
+
+	if (lf->fd < 0 || stat(lf->path, &a) < 0 || fstat(lf->fd, &b) < 0 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return (logfile_reopen(lf));
+	lf->size = (uint64_t)b.st_size;
+	return (0);
+}
+
 bool
 logfile_fits(const struct logfile *lf, size_t len)
 {

@@ -24,6 +24,11 @@ int	logfile_open(struct logfile *, const char *path, uint64_t max_size,
 	    unsigned keep);
 void	logfile_close(struct logfile *);
 int	logfile_reopen(struct logfile *);
+/*
+ * For a file other processes append to and rotate too: reopens it if PATH
+ * now names another file, and takes its size afresh.
+ */
+int	logfile_sync(struct logfile *);
 /* True if LEN more bytes fit before the next rotation (or the file is empty). */
 bool	logfile_fits(const struct logfile *, size_t len);
 /* Rotates now if LEN more bytes would take the file past max_size. */

@@ -308,6 +308,41 @@ commands_shutdown(struct commands *c, struct control_conn *conn)
 	}
 }
 
+/* The files a target's lines are in; the client reads them itself. */
+static void
+commands_logs(struct commands *c, struct control_conn *conn, json_t *req)
+{
+	const char *spec = json_string_value(json_object_get(req, "target"));
+	json_t *files = json_array();
+	struct target *tg;
+	char path[4200];
+	size_t nt, k;
+	unsigned id, last;
+
+	if (spec == NULL || *spec == '\0') {
+		snprintf(path, sizeof(path), "%s/pmtree.log", c->tree->log.dir);
+		json_array_append_new(files, json_string(path));
+		spec = "";
+	}
+	if ((tg = commands_targets(conn, c->tree, spec, &nt)) == NULL) {
+		json_decref(files);
+		return;
+	}
+	for (k = 0; k < nt; k++) {
+		last = nodetab_last(tg[k].node);
+		for (id = tg[k].node->id; id <= last; id++) {
+			if (c->tree->nodes[id]->kind != CFG_WORKER)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s.log", c->tree->log.dir,
+			    c->tree->nodes[id]->path);
+			json_array_append_new(files, json_string(path));
+		}
+	}
+	free(tg);
+	control_reply(conn, json_pack("{sbsoss}", "ok", 1, "files", files,
+	    "format", c->tree->log.format == CFG_FORMAT_JSON ? "json" : "text"));
+}
+
 void
 commands_request(struct control_conn *conn, json_t *req, void *arg)
 {
@@ -326,6 +361,10 @@ commands_request(struct control_conn *conn, json_t *req, void *arg)
 	}
 	if (strcmp(cmd, "signal") == 0) {
 		commands_signal(c, conn, req);
+		return;
+	}
+	if (strcmp(cmd, "logs") == 0) {
+		commands_logs(c, conn, req);
 		return;
 	}
 	for (op = CMD_STOP; op <= CMD_RESTART; op++) {

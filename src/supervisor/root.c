@@ -140,7 +140,8 @@ root_signal(struct supervisor *sv, int sig, void *arg)
 	struct root *r = arg;
 
 	if (sig == SIGUSR1) {
-		if (evlog_open(r->tree->log.dir) < 0)
+		if (evlog_open(r->tree->log.dir, r->tree->log.max_size,
+		    r->tree->log.keep) < 0)
 			evlog("pmtree", "reopening %s/pmtree.log: %s",
 			    r->tree->log.dir, strerror(errno));
 		logsup_reopen(r->logs);
@@ -232,7 +233,7 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	}
 	if (root_lock(&r) < 0)
 		goto out;
-	if (evlog_open(t->log.dir) < 0) {
+	if (evlog_open(t->log.dir, t->log.max_size, t->log.keep) < 0) {
 		fprintf(stderr, "pmtree: open %s/pmtree.log: %s\n", t->log.dir,
 		    strerror(errno));
 		goto out;
