@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "config.h"
 #include "evlog.h"
 #include "format.h"
 #include "frame.h"
@@ -45,20 +46,26 @@
 
 struct conn;
 
+/* A worker's log file, shared by its instances and both its streams. */
+struct file {
+	char		*wpath;		/* the worker's path: api/web */
+	struct logfile	 lf;
+	bool		 open;
+	struct file	*next;		/* in its hash bucket */
+};
+
 struct stream {
 	struct collector	*c;
 	struct conn		*conn;
-	const struct cfg_node	*node;
-	unsigned		 instance;
+	struct file		*file;
 	pid_t			 pid;
 	int			 which;		/* 0 out, 1 err */
 	int			 fd;
 	struct event		*ev;
-	bool			 to_file;
-	bool			 to_stdout;
+	struct logmsg		 how;		/* the worker's own log settings */
 	int			 color;
 	bool			 stalled;	/* its file cannot be written */
-	char			 name[256];
+	char			 name[LOGMSG_PATH_MAX + 16];
 	struct stream		*next;
 };
 
@@ -69,11 +76,12 @@ struct conn {
 	struct conn		*next;
 };
 
+#define FILE_BUCKETS 4096
+
 struct collector {
 	struct event_base	*base;
-	const struct cfg_tree	*tree;
 	struct logshm		*shm;
-	bool			 echo_all;
+	struct logsettings	 set;		/* the copy in use */
 	bool			 tty;
 	int			 lisfd;
 	struct event		*lisev;
@@ -83,7 +91,7 @@ struct collector {
 	struct event		*sigev;
 	struct conn		*conns;
 	struct stream		*streams;
-	struct logfile		**files;	/* by node id, opened on demand */
+	struct file		*files[FILE_BUCKETS];
 	int			 scratch[2];
 	int			 devnull;
 	char			*rbuf;
@@ -112,20 +120,61 @@ collector_error(struct collector *c, struct logfile *lf, const char *what)
 	lf->failing = true;
 }
 
-static struct logfile *
-collector_file(struct collector *c, const struct cfg_node *n)
+static unsigned
+file_hash(const char *p)
 {
-	char path[PATH_MAX];
-	struct logfile *lf;
+	unsigned h = 5381;
 
-	if ((lf = c->files[n->id]) != NULL)
-		return (lf);
-	lf = xcalloc(1, sizeof(*lf));
-	snprintf(path, sizeof(path), "%s/%s.log", c->tree->log.dir, n->path);
-	if (logfile_open(lf, path, c->tree->log.max_size, c->tree->log.keep) < 0)
-		collector_error(c, lf, "open");
-	c->files[n->id] = lf;
-	return (lf);
+	while (*p != '\0')
+		h = h * 33 + (unsigned char)*p++;
+	return (h % FILE_BUCKETS);
+}
+
+/* Opens the file where the current settings put it, if not open yet. */
+static struct logfile *
+file_open(struct collector *c, struct file *f)
+{
+	char path[2 * PATH_MAX];
+
+	if (f->open)
+		return (&f->lf);
+	snprintf(path, sizeof(path), "%s/%s.log", c->set.dir, f->wpath);
+	if (logfile_open(&f->lf, path, c->set.max_size, c->set.keep) < 0)
+		collector_error(c, &f->lf, "open");
+	f->open = true;
+	return (&f->lf);
+}
+
+static struct file *
+file_get(struct collector *c, const char *wpath)
+{
+	unsigned h = file_hash(wpath);
+	struct file *f;
+
+	for (f = c->files[h]; f != NULL; f = f->next) {
+		if (strcmp(f->wpath, wpath) == 0)
+			return (f);
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->wpath = xstrdup(wpath);
+	f->lf.fd = -1;
+	f->next = c->files[h];
+	c->files[h] = f;
+	return (f);
+}
+
+/* The journal names a file by its full path. */
+static struct logfile *
+file_by_path(struct collector *c, const char *path)
+{
+	size_t dl = strlen(c->set.dir), pl = strlen(path);
+	char wpath[PATH_MAX];
+
+	if (pl <= dl + 5 || strncmp(path, c->set.dir, dl) != 0 || path[dl] != '/' ||
+	    strcmp(path + pl - 4, ".log") != 0)
+		return (NULL);
+	snprintf(wpath, sizeof(wpath), "%.*s", (int)(pl - dl - 5), path + dl + 1);
+	return (file_open(c, file_get(c, wpath)));
 }
 
 /* --- the journal -------------------------------------------------------- */
@@ -155,12 +204,13 @@ journal_settle_file(struct collector *c)
 	struct logjournal *j = &c->shm->journal;
 	struct logfile *lf;
 
-	if (!j->busy || j->node >= c->tree->nnodes ||
-	    c->tree->nodes[j->node]->kind != CFG_WORKER) {
+	if (!j->busy)
+		return;
+	j->path[sizeof(j->path) - 1] = '\0';
+	if ((lf = file_by_path(c, j->path)) == NULL) {
 		j->busy = 0;
 		return;
 	}
-	lf = collector_file(c, c->tree->nodes[j->node]);
 	if (lf->fd < 0 || lf->size < j->pre_size + j->out_len) {
 		if (lf->fd >= 0 && lf->size > j->pre_size &&
 		    ftruncate(lf->fd, (off_t)j->pre_size) == 0)
@@ -232,6 +282,23 @@ stream_hung_up(const struct stream *s)
 	return (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP));
 }
 
+/* The worker's own settings first, then the tree's, which may change. */
+static bool
+stream_to_stdout(const struct stream *s)
+{
+	if (s->how.log_off)
+		return (false);
+	if (s->how.log_stdout != CFG_INHERIT)
+		return (s->how.log_stdout == CFG_ON);
+	return (s->c->set.to_stdout != 0);
+}
+
+static bool
+stream_to_file(const struct stream *s)
+{
+	return (!s->how.log_off && s->how.log_file != CFG_OFF);
+}
+
 /*
  * Formats records into the batch, as far as the file takes them before it
  * must rotate.  Returns how many bytes of the pipe the batch covers.
@@ -254,7 +321,7 @@ stream_batch(struct stream *s, struct logfile *lf, size_t nrec, size_t used)
 
 		if (lf != NULL) {
 			before = c->out.len;
-			if (c->tree->log.format == CFG_FORMAT_JSON)
+			if (c->set.json)
 				format_json(&c->out, stamp, s->name, stream, line, len);
 			else
 				format_text(&c->out, stamp, s->name, stream, line, len);
@@ -263,7 +330,7 @@ stream_batch(struct stream *s, struct logfile *lf, size_t nrec, size_t used)
 				break;
 			}
 		}
-		if (s->to_stdout)
+		if (stream_to_stdout(s))
 			format_echo(&c->echo, s->name, s->color, line, len);
 		take = k + 1 < nrec ? c->recs[k + 1].off : used;
 	}
@@ -301,10 +368,14 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t nrec)
 			collector_error(c, lf, "rotate");
 			return (-1);
 		}
-		*j = (struct logjournal){ .busy = 1, .node = s->node->id,
-		    .pid = s->pid, .stream = (uint32_t)s->which,
-		    .pre_size = lf->size, .out_len = c->out.len,
-		    .consume_len = take, .digest = journal_digest(c->rbuf, take) };
+		j->pid = s->pid;
+		j->stream = (uint32_t)s->which;
+		j->pre_size = lf->size;
+		j->out_len = c->out.len;
+		j->consume_len = take;
+		j->digest = journal_digest(c->rbuf, take);
+		snprintf(j->path, sizeof(j->path), "%s", lf->path);
+		j->busy = 1;
 		if (logfile_write(lf, c->out.p, c->out.len) < 0) {
 			j->busy = 0;
 			collector_error(c, lf, "write");
@@ -360,8 +431,8 @@ stream_round(struct stream *s)
 		nrec = frame_cut(c->rbuf, (size_t)n, true, c->recs, MAX_RECS, &used);
 	if (nrec == 0)
 		return (0);
-	if (s->to_file)
-		lf = collector_file(c, s->node);
+	if (stream_to_file(s))
+		lf = file_open(c, s->file);
 	take = stream_batch(s, lf, nrec, used);
 	for (k = 0; k < nrec && c->recs[k].off < take; k++)
 		;
@@ -396,26 +467,21 @@ stream_cb(evutil_socket_t fd, short what, void *arg)
 
 static void
 stream_add(struct collector *c, struct conn *cn, const struct logmsg *m,
-    int fd, int which)
+    const char *wpath, int fd, int which)
 {
-	const struct cfg_node *n = c->tree->nodes[m->node];
-	const struct cfg_worker *w = &n->worker;
 	struct stream *s = xcalloc(1, sizeof(*s));
 
 	s->c = c;
 	s->conn = cn;
-	s->node = n;
-	s->instance = m->instance;
+	s->file = file_get(c, wpath);
 	s->pid = m->pid;
 	s->which = which;
 	s->fd = fd;
-	if (w->instances > 1)
-		snprintf(s->name, sizeof(s->name), "%s:%u", n->path, m->instance);
+	s->how = *m;
+	if (m->multi)
+		snprintf(s->name, sizeof(s->name), "%s:%u", wpath, m->instance);
 	else
-		snprintf(s->name, sizeof(s->name), "%s", n->path);
-	s->to_file = !w->log_off && w->log_file != CFG_OFF;
-	s->to_stdout = !w->log_off && (w->log_stdout == CFG_ON ||
-	    (w->log_stdout == CFG_INHERIT && c->echo_all));
+		snprintf(s->name, sizeof(s->name), "%s", wpath);
 	s->color = c->tty ? format_color(s->name) : 0;
 	s->ev = event_new(c->base, fd, EV_READ | EV_ET | EV_PERSIST, stream_cb, s);
 	s->next = c->streams;
@@ -446,18 +512,17 @@ conn_close(struct conn *cn)
 	free(cn);
 }
 
-/* A well-formed PIPES message about a worker instance of the tree. */
+/*
+ * A well-formed PIPES message: two fds, a pid, a path that names a file
+ * inside the log folder (no "..", no leading "/").
+ */
 static bool
-conn_valid(const struct collector *c, const struct logmsg *m, ssize_t n,
-    int nfds)
+conn_valid(const struct logmsg *m, const char *path, ssize_t n, int nfds)
 {
-	const struct cfg_node *node;
-
-	if (n != (ssize_t)sizeof(*m) || m->type != LOGMSG_PIPES || nfds != 2 ||
-	    m->node >= c->tree->nnodes || m->pid <= 0)
+	if (n <= (ssize_t)sizeof(*m) || m->type != LOGMSG_PIPES || nfds != 2 ||
+	    m->pid <= 0 || path[n - (ssize_t)sizeof(*m) - 1] != '\0')
 		return (false);
-	node = c->tree->nodes[m->node];
-	return (node->kind == CFG_WORKER && m->instance < node->worker.instances);
+	return (path[0] != '\0' && path[0] != '/' && strstr(path, "..") == NULL);
 }
 
 static void
@@ -468,8 +533,11 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(2 * sizeof(int))];
 	} ctl;
-	struct logmsg m;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct {
+		struct logmsg	m;
+		char		path[LOGMSG_PATH_MAX];
+	} in;
+	struct iovec iov = { .iov_base = &in, .iov_len = sizeof(in) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *cm;
@@ -494,7 +562,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    !conn_valid(cn->c, &m, n, nfds)) {
+	    !conn_valid(&in.m, in.path, n, nfds)) {
 		for (k = 0; k < 2; k++)
 			if (fds[k] >= 0)
 				close(fds[k]);
@@ -503,8 +571,8 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close(cn);
 		return;
 	}
-	stream_add(cn->c, cn, &m, fds[0], 0);
-	stream_add(cn->c, cn, &m, fds[1], 1);
+	stream_add(cn->c, cn, &in.m, in.path, fds[0], 0);
+	stream_add(cn->c, cn, &in.m, in.path, fds[1], 1);
 }
 
 static void
@@ -592,14 +660,23 @@ collector_retry(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* USR1, or new settings (HUP): every file is closed and opened anew. */
 static void
-collector_reopen(struct collector *c)
+collector_reopen(struct collector *c, bool settings)
 {
+	struct file *f;
 	size_t k;
 
-	for (k = 0; k < c->tree->nnodes; k++) {
-		if (c->files[k] != NULL && logfile_reopen(c->files[k]) < 0)
-			collector_error(c, c->files[k], "reopen");
+	if (settings)
+		c->set = c->shm->settings;
+	for (k = 0; k < FILE_BUCKETS; k++) {
+		for (f = c->files[k]; f != NULL; f = f->next) {
+			if (!f->open)
+				continue;
+			logfile_close(&f->lf);
+			f->open = false;
+			(void)file_open(c, f);
+		}
 	}
 }
 
@@ -612,8 +689,8 @@ collector_signal(evutil_socket_t fd, short what, void *arg)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			collector_drain(c);
-		else if (si.ssi_signo == SIGUSR1)
-			collector_reopen(c);
+		else if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGHUP)
+			collector_reopen(c, si.ssi_signo == SIGHUP);
 	}
 }
 
@@ -626,6 +703,7 @@ collector_setup(struct collector *c)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
 	if (pipe2(c->scratch, O_CLOEXEC) < 0 ||
 	    (c->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 ||
 	    (c->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
@@ -663,10 +741,15 @@ collector_free(struct collector *c)
 	}
 	while (c->conns != NULL)
 		conn_close(c->conns);
-	for (k = 0; k < c->tree->nnodes; k++) {
-		if (c->files[k] != NULL) {
-			logfile_close(c->files[k]);
-			free(c->files[k]);
+	for (k = 0; k < FILE_BUCKETS; k++) {
+		struct file *f;
+
+		while ((f = c->files[k]) != NULL) {
+			c->files[k] = f->next;
+			if (f->open)
+				logfile_close(&f->lf);
+			free(f->wpath);
+			free(f);
 		}
 	}
 	if (c->lisev != NULL)
@@ -679,7 +762,6 @@ collector_free(struct collector *c)
 		event_free(c->drain_timer);
 	if (c->retry_timer != NULL)
 		event_free(c->retry_timer);
-	free(c->files);
 	free(c->rbuf);
 	free(c->recs);
 	obuf_free(&c->out);
@@ -687,16 +769,13 @@ collector_free(struct collector *c)
 }
 
 int
-collector_main(const struct cfg_tree *t, int lisfd, int rootfd,
-    struct logshm *shm, bool echo_all)
+collector_main(int lisfd, int rootfd, struct logshm *shm)
 {
-	struct collector c = { .tree = t, .shm = shm, .lisfd = lisfd,
-	    .rootfd = rootfd, .echo_all = echo_all || t->log.to_stdout,
-	    .tty = isatty(STDOUT_FILENO), .scratch = { -1, -1 },
-	    .devnull = -1, .sigfd = -1 };
+	struct collector c = { .shm = shm, .set = shm->settings, .lisfd = lisfd,
+	    .rootfd = rootfd, .tty = isatty(STDOUT_FILENO),
+	    .scratch = { -1, -1 }, .devnull = -1, .sigfd = -1 };
 	int rc = 1;
 
-	c.files = xcalloc(t->nnodes, sizeof(*c.files));
 	c.rbuf = xmalloc(SCRATCH);
 	c.recs = xcalloc(MAX_RECS, sizeof(*c.recs));
 	if ((c.base = event_base_new()) == NULL || collector_setup(&c) < 0) {

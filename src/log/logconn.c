@@ -17,6 +17,7 @@
 
 struct entry {
 	struct logmsg	msg;
+	char		*path;
 	int		fd[2];
 	bool		sent;
 };
@@ -69,16 +70,18 @@ logconn_flush(struct logconn *lc)
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(2 * sizeof(int))];
 	} ctl;
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 	struct cmsghdr *cm;
 	size_t k;
 
 	for (k = 0; k < lc->n && lc->fd >= 0; k++) {
 		if (lc->v[k].sent)
 			continue;
-		iov.iov_base = &lc->v[k].msg;
-		iov.iov_len = sizeof(lc->v[k].msg);
+		iov[0].iov_base = &lc->v[k].msg;
+		iov[0].iov_len = sizeof(lc->v[k].msg);
+		iov[1].iov_base = lc->v[k].path;
+		iov[1].iov_len = strlen(lc->v[k].path) + 1;
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = sizeof(ctl.buf);
 		cm = CMSG_FIRSTHDR(&mh);
@@ -108,6 +111,7 @@ logconn_remove(struct logconn *lc, pid_t pid)
 			continue;
 		close(lc->v[k].fd[0]);
 		close(lc->v[k].fd[1]);
+		free(lc->v[k].path);
 		lc->v[k] = lc->v[--lc->n];
 		lc->cb(pid, lc->arg);
 		return;
@@ -191,6 +195,7 @@ logconn_free(struct logconn *lc)
 	for (k = 0; k < lc->n; k++) {
 		close(lc->v[k].fd[0]);
 		close(lc->v[k].fd[1]);
+		free(lc->v[k].path);
 	}
 	event_free(lc->retry);
 	free(lc->v);
@@ -198,16 +203,16 @@ logconn_free(struct logconn *lc)
 }
 
 void
-logconn_add(struct logconn *lc, unsigned node, unsigned instance, pid_t pid,
+logconn_add(struct logconn *lc, const struct logmsg *m, const char *path,
     int out, int err)
 {
 	if (lc->n == lc->cap) {
 		lc->cap = lc->cap ? lc->cap * 2 : 16;
 		lc->v = xreallocarray(lc->v, lc->cap, sizeof(*lc->v));
 	}
-	lc->v[lc->n++] = (struct entry){ .msg = { .type = LOGMSG_PIPES,
-	    .node = node, .instance = instance, .pid = pid },
+	lc->v[lc->n] = (struct entry){ .msg = *m, .path = xstrdup(path),
 	    .fd = { out, err } };
+	lc->v[lc->n++].msg.type = LOGMSG_PIPES;
 	logconn_flush(lc);
 }
 

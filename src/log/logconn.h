@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "logproto.h"
+
 struct event_base;
 struct logconn;
 
@@ -20,9 +22,12 @@ typedef void logconn_drained_cb(pid_t, void *);
 void		 logconn_set_root(pid_t);
 struct logconn	*logconn_new(struct event_base *, logconn_drained_cb *, void *);
 void		 logconn_free(struct logconn *);
-/* Takes OUT and ERR, the read ends of PID's stdout and stderr. */
-void		 logconn_add(struct logconn *, unsigned node, unsigned instance,
-		    pid_t pid, int out, int err);
+/*
+ * Takes OUT and ERR, the read ends of the stdout and stderr of the worker
+ * M describes (M->pid), whose path is PATH.
+ */
+void		 logconn_add(struct logconn *, const struct logmsg *m,
+		    const char *path, int out, int err);
 /* True while PID's pipes are not yet drained. */
 bool		 logconn_has(const struct logconn *, pid_t);
 

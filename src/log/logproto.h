@@ -14,11 +14,27 @@ enum logmsg_type {
 	LOGMSG_DRAINED,		/* collector -> supervisor: both at EOF */
 };
 
+#define LOGMSG_PATH_MAX 4096
+
+/* PIPES carries the worker's path after it, NUL-terminated. */
 struct logmsg {
 	uint32_t	type;
-	uint32_t	node;
 	uint32_t	instance;
 	int32_t		pid;
+	uint8_t		multi;		/* instances > 1: named path:N */
+	uint8_t		log_off;
+	int8_t		log_file;	/* enum cfg_tristate */
+	int8_t		log_stdout;
+};
+
+/* The tree's log settings; the root changes them on reload. */
+struct logsettings {
+	uint32_t	gen;		/* bumped on every change */
+	uint32_t	json;
+	uint32_t	to_stdout;	/* log.stdout or run --stdout */
+	uint32_t	keep;
+	uint64_t	max_size;
+	char		dir[4096];
 };
 
 /*
@@ -28,16 +44,17 @@ struct logmsg {
  */
 struct logjournal {
 	uint32_t	busy;
-	uint32_t	node;
 	int32_t		pid;
 	uint32_t	stream;		/* 0 out, 1 err */
 	uint64_t	pre_size;
 	uint64_t	out_len;
 	uint64_t	consume_len;
 	uint64_t	digest;
+	char		path[4096 + 8];	/* the file */
 };
 
 struct logshm {
+	struct logsettings	settings;
 	uint64_t		lines;
 	uint64_t		bytes;
 	uint64_t		errors;

@@ -27,6 +27,8 @@ group_child(const struct cfg_tree *t, const struct cfg_node *g,
 
 	fdutil_close_except(keep, 2);
 	proctitle_set("pmtree: group %s", g->path);
+	/* Said here, so that it comes before anything the group says. */
+	evlog(g->path, "supervisor started (pid %d)", (int)getpid());
 	/* Its own process group: a terminal's ^C is for the root alone. */
 	if (setpgid(0, 0) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		evlog(g->path, "setting up the supervisor: %s", strerror(errno));

@@ -74,6 +74,7 @@ logsup_new(struct event_base *base, const struct cfg_tree *t, bool echo_all)
 	if (ls->shm == MAP_FAILED)
 		goto fail;
 	ls->pause = evtimer_new(base, logsup_pause_cb, ls);
+	logsup_settings(ls, t);
 	return (ls);
 fail:
 	logsup_free(ls);
@@ -91,8 +92,7 @@ logsup_child(struct logsup *ls)
 	(void)setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	exit(collector_main(ls->tree, ls->lisfd, ls->life[0], ls->shm,
-	    ls->echo_all));
+	exit(collector_main(ls->lisfd, ls->life[0], ls->shm));
 }
 
 int
@@ -138,6 +138,21 @@ logsup_reaped(struct logsup *ls, pid_t pid, int status)
 	else if (logsup_start(ls) < 0)
 		evlog("pmtree", "starting the log collector: %s", strerror(errno));
 	return (true);
+}
+
+void
+logsup_settings(struct logsup *ls, const struct cfg_tree *t)
+{
+	struct logsettings *s = &ls->shm->settings;
+
+	s->json = t->log.format == CFG_FORMAT_JSON;
+	s->to_stdout = ls->echo_all || t->log.to_stdout;
+	s->keep = t->log.keep;
+	s->max_size = t->log.max_size;
+	snprintf(s->dir, sizeof(s->dir), "%s", t->log.dir);
+	s->gen++;
+	if (ls->pid > 0)
+		(void)kill(ls->pid, SIGHUP);
 }
 
 void

@@ -24,6 +24,8 @@ struct logsup	*logsup_new(struct event_base *, const struct cfg_tree *,
 int		 logsup_start(struct logsup *);
 /* True if PID was the collector: it is then started again. */
 bool		 logsup_reaped(struct logsup *, pid_t, int status);
+/* New log settings (a reload): the collector takes them at once. */
+void		 logsup_settings(struct logsup *, const struct cfg_tree *);
 /* USR1: every log file reopened. */
 void		 logsup_reopen(struct logsup *);
 /* The "log" object of `status --json`. */

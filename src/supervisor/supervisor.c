@@ -53,7 +53,7 @@ struct supervisor {
 	const struct cfg_tree	*tree;
 	const struct cfg_node	*group;
 	struct sm		 sm;
-	struct child		*kids;
+	struct child		**kids;		/* stable: callbacks hold them */
 	struct pidmap		 pids;
 	struct pidmap		 draining;	/* reaped, output not yet drained */
 	struct logconn		*logc;
@@ -140,7 +140,7 @@ sv_report(struct supervisor *sv, size_t i)
 	st = nodetab_get(&sv->tab, s->node->id, s->instance);
 	st->node = s->node->id;
 	st->instance = s->instance;
-	st->pid = sm_slot_live(s) ? sv->kids[i].pid : 0;
+	st->pid = sm_slot_live(s) ? sv->kids[i]->pid : 0;
 	st->state = (uint8_t)s->state;
 	st->ready = s->state == SLOT_RUNNING;
 	st->restarts = s->starts > 0 ? s->starts - 1 : 0;
@@ -211,7 +211,7 @@ sv_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 sv_arm(struct supervisor *sv, size_t i, uint64_t due)
 {
-	struct child *k = &sv->kids[i];
+	struct child *k = sv->kids[i];
 	uint64_t now, ms;
 	struct timeval tv;
 
@@ -234,7 +234,7 @@ sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
 {
 	struct exit_info x = { .code = 127 };
 
-	evlog(sv->kids[i].name, "%s: %s", what, strerror(err));
+	evlog(sv->kids[i]->name, "%s: %s", what, strerror(err));
 	sm_exited(&sv->sm, i, x, supervisor_now());
 }
 
@@ -268,7 +268,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	}
 	req.out_fd = out[1];
 	req.err_fd = err[1];
-	workerenv_build(&env, sv->tree, s->node, s->instance, sv->kids[i].name);
+	workerenv_build(&env, sv->tree, s->node, s->instance, sv->kids[i]->name);
 	req.envp = env.envp;
 	req.path = workerenv_get(&env, "PATH");
 	pid = spawn_worker(&req, &xerr);
@@ -284,14 +284,17 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		sv_spawn_failed(sv, i, "fork", saved);
 		return;
 	}
-	sv->kids[i].pid = pid;
+	sv->kids[i]->pid = pid;
 	pidmap_put(&sv->pids, pid, i);
-	logconn_add(sv->logc, s->node->id, s->instance, pid, out[0], err[0]);
+	logconn_add(sv->logc, &(struct logmsg){ .instance = s->instance,
+	    .pid = pid, .multi = w->instances > 1, .log_off = w->log_off,
+	    .log_file = (int8_t)w->log_file, .log_stdout = (int8_t)w->log_stdout },
+	    s->node->path, out[0], err[0]);
 	if (xerr != 0) {
-		evlog(sv->kids[i].name, "exec %s: %s", w->argv[0], strerror(xerr));
+		evlog(sv->kids[i]->name, "exec %s: %s", w->argv[0], strerror(xerr));
 		return;	/* the child exits 127: reaped as a failed start */
 	}
-	evlog(sv->kids[i].name, "started (pid %d)", (int)pid);
+	evlog(sv->kids[i]->name, "started (pid %d)", (int)pid);
 	if (w->ready == CFG_READY_NONE)
 		sm_ready(&sv->sm, i, supervisor_now());
 }
@@ -302,7 +305,7 @@ static void	sv_group_closed(struct ipc *, const char *, void *);
 static void
 sv_spawn_group(struct supervisor *sv, size_t i)
 {
-	struct child *k = &sv->kids[i];
+	struct child *k = sv->kids[i];
 	int fd;
 	pid_t pid;
 
@@ -319,14 +322,13 @@ sv_spawn_group(struct supervisor *sv, size_t i)
 		close(fd);
 		(void)kill(pid, SIGKILL);
 	}
-	evlog(k->name, "supervisor started (pid %d)", (int)pid);
 }
 
 static void
 sv_signal(struct supervisor *sv, size_t i, int sig)
 {
 	const struct slot *s = &sv->sm.slots[i];
-	pid_t pid = sv->kids[i].pid;
+	pid_t pid = sv->kids[i]->pid;
 
 	if (pid <= 0)
 		return;
@@ -339,7 +341,7 @@ sv_signal(struct supervisor *sv, size_t i, int sig)
 static void
 sv_note(struct supervisor *sv, const struct action *a)
 {
-	const char *who = sv->kids[a->slot].name;
+	const char *who = sv->kids[a->slot]->name;
 
 	switch (a->note) {
 	case NOTE_RESTART:
@@ -444,10 +446,10 @@ sv_release_below(struct supervisor *sv)
 	}
 	for (i = 0; i < sv->sm.nslots; i++) {
 		if (sv->sm.slots[i].node->kind != CFG_GROUP ||
-		    sv->kids[i].ipc == NULL)
+		    sv->kids[i]->ipc == NULL)
 			continue;
 		m.node = sv->sm.slots[i].node->id;
-		(void)ipc_send(sv->kids[i].ipc, MSG_COMMAND, &m, sizeof(m));
+		(void)ipc_send(sv->kids[i]->ipc, MSG_COMMAND, &m, sizeof(m));
 	}
 }
 
@@ -507,10 +509,10 @@ supervisor_command(struct supervisor *sv, const struct cfg_node *node,
 		}
 	} else {
 		via = sv_route(sv, node);
-		if (via < 0 || sv->kids[via].ipc == NULL ||
+		if (via < 0 || sv->kids[via]->ipc == NULL ||
 		    sv->sm.slots[via].state != SLOT_RUNNING)
 			return (-1);
-		return (ipc_send(sv->kids[via].ipc, MSG_COMMAND, &m, sizeof(m)));
+		return (ipc_send(sv->kids[via]->ipc, MSG_COMMAND, &m, sizeof(m)));
 	}
 	sv_drain(sv);
 	return (0);
@@ -564,7 +566,7 @@ sv_group_closed(struct ipc *c, const char *why, void *arg)
 static void
 sv_finish(struct supervisor *sv, size_t i)
 {
-	struct child *k = &sv->kids[i];
+	struct child *k = sv->kids[i];
 	const struct cfg_node *n = sv->sm.slots[i].node;
 	char what[64];
 
@@ -589,7 +591,7 @@ sv_drained(pid_t pid, void *arg)
 
 	if (pidmap_take(&sv->draining, pid, &i) < 0)
 		return;	/* already given up on */
-	evtimer_del(sv->kids[i].drain);
+	evtimer_del(sv->kids[i]->drain);
 	sv_finish(sv, i);
 }
 
@@ -613,7 +615,7 @@ sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
 static void
 sv_reaped(struct supervisor *sv, size_t i, int status)
 {
-	struct child *k = &sv->kids[i];
+	struct child *k = sv->kids[i];
 	const struct cfg_node *n = sv->sm.slots[i].node;
 	struct timeval tv = { DRAIN_MS / 1000, (DRAIN_MS % 1000) * 1000 };
 
@@ -712,8 +714,8 @@ sv_up_closed(struct ipc *c, const char *why, void *arg)
 
 	evlog(sv_who(sv), "lost the parent supervisor (%s): killing the group", why);
 	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->kids[i].pid > 0 && sv->sm.slots[i].node->kind == CFG_WORKER)
-			(void)killpg(sv->kids[i].pid, SIGKILL);
+		if (sv->kids[i]->pid > 0 && sv->sm.slots[i].node->kind == CFG_WORKER)
+			(void)killpg(sv->kids[i]->pid, SIGKILL);
 	}
 	sv->done = true;
 	sv->status = 1;
@@ -748,7 +750,7 @@ sv_name_kids(struct supervisor *sv)
 
 	for (i = 0; i < sv->sm.nslots; i++) {
 		const struct slot *s = &sv->sm.slots[i];
-		struct child *k = &sv->kids[i];
+		struct child *k = sv->kids[i];
 
 		k->sv = sv;
 		k->slot = i;
@@ -781,6 +783,7 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 {
 	struct supervisor *sv = xcalloc(1, sizeof(*sv));
 	sigset_t set;
+	size_t i;
 
 	sv->base = base;
 	sv->tree = tree;
@@ -788,6 +791,8 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	sv->sigfd = -1;
 	sm_init(&sv->sm, group);
 	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
+	for (i = 0; i < sv->sm.nslots; i++)
+		sv->kids[i] = xcalloc(1, sizeof(**sv->kids));
 	sv_name_kids(sv);
 	pidmap_init(&sv->pids, sv->sm.nslots);
 	pidmap_init(&sv->draining, 16);
@@ -824,11 +829,12 @@ supervisor_free(struct supervisor *sv)
 	if (sv == NULL)
 		return;
 	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->kids[i].timer != NULL)
-			event_free(sv->kids[i].timer);
-		if (sv->kids[i].drain != NULL)
-			event_free(sv->kids[i].drain);
-		ipc_free(sv->kids[i].ipc);
+		if (sv->kids[i]->timer != NULL)
+			event_free(sv->kids[i]->timer);
+		if (sv->kids[i]->drain != NULL)
+			event_free(sv->kids[i]->drain);
+		ipc_free(sv->kids[i]->ipc);
+		free(sv->kids[i]);
 	}
 	logconn_free(sv->logc);
 	pidmap_free(&sv->draining);
