@@ -19,7 +19,6 @@ struct command {
 	const char	*help;
 };
 
-static int	cmd_not_built(struct cli_opts *);
 
 static const struct command commands[] = {
 	{ "run", cmd_run, 1, 3, "run [-d] [--stdout] CONFIG",
@@ -41,11 +40,11 @@ static const struct command commands[] = {
 	  "Stops then starts a worker, instance or group." },
 	{ "signal", cmd_signal, 2, 3, "signal TARGET SIGNAL [--group]",
 	  "Sends SIGNAL to the worker's main process (--group: its process group)." },
-	{ "scale", cmd_not_built, 2, 2, "scale TARGET N",
+	{ "scale", cmd_scale, 2, 2, "scale TARGET N",
 	  "Runs N instances of a worker (N >= 1)." },
 	{ "logs", cmd_logs, 0, 4, "logs [TARGET] [-f] [-n N]",
 	  "Prints the last N lines (default 20) of the target's logs; -f follows." },
-	{ "reload", cmd_not_built, 0, 0, "reload",
+	{ "reload", cmd_reload, 0, 0, "reload",
 	  "Re-reads the YAML file and applies the difference to the live tree." },
 	{ "shutdown", cmd_shutdown, 0, 0, "shutdown",
 	  "Stops the whole tree gracefully; returns when it is down." },
@@ -89,13 +88,6 @@ cmd_help(int argc, char **argv)
 	}
 	printf("usage: pmtree %s\n\n%s\n", c->usage, c->help);
 	return (CLI_OK);
-}
-
-static int
-cmd_not_built(struct cli_opts *o)
-{
-	fprintf(stderr, "pmtree: %s: not implemented yet\n", o->argv[0]);
-	return (CLI_FAILED);
 }
 
 int

@@ -26,5 +26,7 @@ int	cmd_shutdown(struct cli_opts *);
 int	cmd_act(struct cli_opts *);
 int	cmd_signal(struct cli_opts *);
 int	cmd_logs(struct cli_opts *);
+int	cmd_reload(struct cli_opts *);
+int	cmd_scale(struct cli_opts *);
 
 #endif

@@ -1,6 +1,7 @@
 /* The commands that talk to a running tree: status, shutdown. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,6 +96,48 @@ cmd_signal(struct cli_opts *o)
 	}
 	rep = client_request(o, json_pack("{sssssssb}", "cmd", "signal", "target",
 	    o->argv[optind], "signal", o->argv[optind + 1], "group", group), &rc);
+	json_decref(rep);
+	return (rc);
+}
+
+/* Prints a command's reply message, if it has one worth saying. */
+static void
+ctl_message(json_t *rep)
+{
+	const char *msg = jstr(json_object_get(rep, "message"), NULL);
+
+	if (msg != NULL && strchr(msg, ' ') != NULL)
+		printf("pmtree: %s\n", msg);
+}
+
+int
+cmd_reload(struct cli_opts *o)
+{
+	json_t *rep;
+	int rc;
+
+	rep = client_request(o, json_pack("{ss}", "cmd", "reload"), &rc);
+	ctl_message(rep);
+	json_decref(rep);
+	return (rc);
+}
+
+int
+cmd_scale(struct cli_opts *o)
+{
+	json_t *rep;
+	char *end;
+	long n;
+	int rc;
+
+	n = strtol(o->argv[2], &end, 10);
+	if (*o->argv[2] == '\0' || *end != '\0' || n < 1) {
+		fprintf(stderr, "pmtree: scale: N must be a whole number >= 1: %s\n",
+		    o->argv[2]);
+		return (CLI_USAGE);
+	}
+	rep = client_request(o, json_pack("{sssssI}", "cmd", "scale", "target",
+	    o->argv[1], "count", (json_int_t)n), &rc);
 	json_decref(rep);
 	return (rc);
 }

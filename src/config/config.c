@@ -214,6 +214,17 @@ root_load(struct load *l, yaml_node_t *map)
 	free(pv);
 }
 
+/* FNV-1a: a reload checks that every process read the same bytes. */
+static uint64_t
+config_digest(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return (h);
+}
+
 struct cfg_tree *
 config_load(const char *file, struct diag *d)
 {
@@ -243,6 +254,7 @@ config_load(const char *file, struct diag *d)
 	else
 		root_load(&l, root);
 	yaml_document_delete(&doc);
+	t->digest = config_digest(buf, len);
 	free(buf);
 	if (cfgval_nerrors(&l) > 0) {
 		config_free(t);
@@ -289,4 +301,55 @@ config_find(const struct cfg_tree *t, const char *path)
 			return (t->nodes[i]);
 	}
 	return (NULL);
+}
+
+static bool
+strv_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t k;
+
+	if (na != nb)
+		return (false);
+	for (k = 0; k < na; k++) {
+		if (strcmp(a[k], b[k]) != 0)
+			return (false);
+	}
+	return (true);
+}
+
+static bool
+mem_same(const void *a, const void *b, size_t len)
+{
+	return (len == 0 || memcmp(a, b, len) == 0);
+}
+
+static bool
+str_same(const char *a, const char *b)
+{
+	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
+}
+
+bool
+config_worker_same(const struct cfg_worker *a, const struct cfg_worker *b)
+{
+	return (strv_same(a->argv, a->argc, b->argv, b->argc) &&
+	    str_same(a->cwd, b->cwd) &&
+	    strv_same(a->env, a->nenv, b->env, b->nenv) &&
+	    a->restart == b->restart &&
+	    a->n_normal_exit_codes == b->n_normal_exit_codes &&
+	    mem_same(a->normal_exit_codes, b->normal_exit_codes,
+	    a->n_normal_exit_codes * sizeof(int)) &&
+	    a->n_backoff == b->n_backoff &&
+	    mem_same(a->backoff_ms, b->backoff_ms,
+	    a->n_backoff * sizeof(uint64_t)) &&
+	    a->stable_after_ms == b->stable_after_ms &&
+	    a->shutdown_ms == b->shutdown_ms &&
+	    a->stop_signal == b->stop_signal && a->ready == b->ready &&
+	    a->ready_fd == b->ready_fd &&
+	    str_same(a->ready_host, b->ready_host) &&
+	    str_same(a->ready_port, b->ready_port) &&
+	    str_same(a->ready_url, b->ready_url) &&
+	    a->ready_timeout_ms == b->ready_timeout_ms &&
+	    a->watchdog_ms == b->watchdog_ms && a->log_off == b->log_off &&
+	    a->log_stdout == b->log_stdout && a->log_file == b->log_file);
 }

@@ -116,6 +116,7 @@ struct cfg_tree {
 	struct cfg_node **nodes;	/* every node by id */
 	size_t		 nnodes;
 	size_t		 nworkers;	/* counting instances */
+	uint64_t	 digest;	/* of the file's bytes: same file, same tree */
 };
 
 /*
@@ -127,6 +128,13 @@ void		 config_free(struct cfg_tree *);
 
 /* Looks a node up by path ("api/web"; "" is the root); NULL if none. */
 struct cfg_node	*config_find(const struct cfg_tree *, const char *path);
+
+/*
+ * True if two workers would run the same way: every key but `instances`
+ * (a change of count alone adds or removes instances, it restarts nothing).
+ */
+bool		 config_worker_same(const struct cfg_worker *,
+		    const struct cfg_worker *);
 
 /* Prints the tree one line a node, as `pmtree check` shows it. */
 void		 config_print(const struct cfg_tree *, FILE *);

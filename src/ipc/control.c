@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "control.h"
 #include "evlog.h"
 #include "fsutil.h"
+#include "ipc.h"
 #include "xmalloc.h"
 
 struct control_conn {
@@ -28,6 +28,7 @@ struct control_conn {
 	struct control_conn	*next;
 	struct control_conn	*prev;
 	int			 busy;	/* a request is being answered */
+	int			 eof;	/* the client sends no more */
 	int			 closing;	/* close once the reply is out */
 };
 
@@ -64,12 +65,33 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_free(c);
 }
 
+/* Closes once what was written is out. */
+static void
+conn_finish(struct control_conn *c)
+{
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c);
+}
+
+/*
+ * EOF: the client has said all it will say (`printf ... | socat`); what it
+ * sent is still answered, in order, before the connection closes.  An
+ * error: nobody is there to read the answers.
+ */
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct control_conn *c = arg;
 
-	/* A client gone while its request is answered: answer into the void. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		c->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		if (!c->busy)
+			conn_read_cb(bev, c);
+		return;
+	}
 	if (c->busy) {
 		c->closing = 1;
 		bufferevent_disable(bev, EV_READ);
@@ -120,6 +142,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		if (line == NULL) {
 			if (evbuffer_get_length(in) > CONTROL_MAX_LINE)
 				conn_drop(c, "request too long");
+			else if (c->eof)
+				conn_finish(c);
 			return;
 		}
 		if (len > CONTROL_MAX_LINE)
@@ -143,8 +167,7 @@ control_reply(struct control_conn *c, json_t *reply)
 	}
 	c->busy = 0;
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			conn_free(c);
+		conn_finish(c);
 		return;
 	}
 	conn_read_cb(c->bev, c);
@@ -265,29 +288,14 @@ control_open(struct event_base *base, const char *path, control_fn *fn,
 	return (ctl);
 }
 
-/*
- * The loop will not run again, and a bufferevent's output is frozen at the
- * front for anyone but the loop: unfreeze it and write it out, waiting at
- * most a second for a slow reader.
- */
+/* The loop will not run again: the replies go out now. */
 void
 control_flush(struct control *ctl)
 {
 	struct control_conn *c;
-	struct evbuffer *out;
-	struct pollfd pfd = { .events = POLLOUT };
 
-	for (c = ctl->conns; c != NULL; c = c->next) {
-		out = bufferevent_get_output(c->bev);
-		pfd.fd = bufferevent_getfd(c->bev);
-		evbuffer_unfreeze(out, 1);
-		while (evbuffer_get_length(out) > 0) {
-			if (evbuffer_write(out, pfd.fd) > 0)
-				continue;
-			if (errno != EAGAIN || poll(&pfd, 1, 1000) <= 0)
-				break;
-		}
-	}
+	for (c = ctl->conns; c != NULL; c = c->next)
+		ipc_flush_bev(c->bev);
 }
 
 void

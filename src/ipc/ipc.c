@@ -2,6 +2,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,4 +144,43 @@ ipc_send(struct ipc *c, uint16_t type, const void *data, size_t len)
 	    evbuffer_add(out, data, len) < 0)
 		return (-1);
 	return (0);
+}
+
+void
+ipc_read_rest(struct ipc *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (fd < 0)
+		return;
+	/* Only the loop may add to an input buffer; it will not run for this one. */
+	evbuffer_unfreeze(in, 0);
+	while (evbuffer_read(in, fd, IPC_MAX_PAYLOAD) > 0)
+		;
+	ipc_read_cb(c->bev, c);
+}
+
+void
+ipc_flush(struct ipc *c)
+{
+	ipc_flush_bev(c->bev);
+}
+
+void
+ipc_flush_bev(struct bufferevent *bev)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	struct pollfd p = { .fd = bufferevent_getfd(bev), .events = POLLOUT };
+
+	if (p.fd < 0)
+		return;
+	/* Only the loop may drain an output buffer; it will not run again. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) > 0) {
+		if (evbuffer_write(out, p.fd) > 0)
+			continue;
+		if (errno != EAGAIN || poll(&p, 1, 1000) <= 0)
+			break;
+	}
 }

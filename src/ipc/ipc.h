@@ -52,5 +52,12 @@ struct ipc	*ipc_new(struct event_base *, int fd, const struct ipc_type *,
 		    size_t ntypes, ipc_msg_cb *, ipc_close_cb *, void *arg);
 void		 ipc_free(struct ipc *);
 int		 ipc_send(struct ipc *, uint16_t type, const void *, size_t);
+struct bufferevent;
+
+/* The loop is over: writes out what is still queued (a second at most). */
+void		 ipc_flush(struct ipc *);
+void		 ipc_flush_bev(struct bufferevent *);
+/* The peer is gone: handles what it sent that is still unread. */
+void		 ipc_read_rest(struct ipc *);
 
 #endif

@@ -325,7 +325,9 @@ stream_batch(struct stream *s, struct logfile *lf, size_t nrec, size_t used)
 				format_json(&c->out, stamp, s->name, stream, line, len);
 			else
 				format_text(&c->out, stamp, s->name, stream, line, len);
-			if (before > 0 && !logfile_fits(lf, c->out.len)) {
+			/* Only a batch's first record may go past max_size. */
+			if (before > 0 && lf->max_size > 0 &&
+			    lf->size + c->out.len > lf->max_size) {
 				c->out.len = before;
 				break;
 			}
@@ -483,6 +485,8 @@ stream_add(struct collector *c, struct conn *cn, const struct logmsg *m,
 	else
 		snprintf(s->name, sizeof(s->name), "%s", wpath);
 	s->color = c->tty ? format_color(s->name) : 0;
+	if (stream_to_file(s))	/* there from the start, for `logs -f` */
+		(void)file_open(c, s->file);
 	s->ev = event_new(c->base, fd, EV_READ | EV_ET | EV_PERSIST, stream_cb, s);
 	s->next = c->streams;
 	c->streams = s;

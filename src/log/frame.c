@@ -18,7 +18,11 @@ frame_cut(const char *buf, size_t len, bool eof, struct frame_rec *recs,
 			off += recs[n++].len + 1;
 			continue;
 		}
-		if (rest < FRAME_MAX && !eof)
+		/*
+		 * A full-size record is cut only once the byte after it is
+		 * seen: if that is its newline, the line was not too long.
+		 */
+		if (rest <= FRAME_MAX && !eof)
 			break;
 		cut = rest < FRAME_MAX ? rest : FRAME_MAX;
 		recs[n].off = off;

@@ -18,15 +18,20 @@
 
 #define MAX_TARGETS 4096
 
+#define OP_RELOAD	10
+#define OP_SCALE	11
+
 struct pending {
 	struct control_conn	*conn;
-	int			 op;	/* enum cmd_op, or 0 for shutdown */
+	int			 op;	/* enum cmd_op, OP_*, or 0 for shutdown */
 	char			*spec;
 	struct target		*targets;
 	size_t			 ntargets;
 	uint64_t		 t0;
 	struct pending		*next;
 };
+
+static void	commands_wait(struct commands *, struct pending *);
 
 struct commands {
 	const struct cfg_tree	*tree;
@@ -39,6 +44,7 @@ struct commands {
 
 static const char *op_names[] = {
 	[CMD_STOP] = "stop", [CMD_START] = "start", [CMD_RESTART] = "restart",
+	[OP_RELOAD] = "reload", [OP_SCALE] = "scale",
 };
 
 struct commands *
@@ -77,13 +83,25 @@ commands_free(struct commands *c)
 }
 
 /* Resolves the request's target; replies with the error when there is none. */
+static bool
+commands_same_str(const char *a, const char *b)
+{
+	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
+}
+
 static struct target *
 commands_targets(struct control_conn *conn, const struct cfg_tree *t,
-    const char *spec, size_t *n)
+    struct supervisor *sv, const char *spec, size_t *n)
 {
 	struct target *tg = xcalloc(MAX_TARGETS, sizeof(*tg));
+	size_t k;
 
 	*n = target_resolve(t, spec, tg, MAX_TARGETS);
+	for (k = 0; k < *n && k < MAX_TARGETS; k++) {
+		if (tg[k].instance >= 0 && nodetab_get(supervisor_table(sv),
+		    tg[k].node->id, (unsigned)tg[k].instance) == NULL)
+			*n = 0;
+	}
 	if (*n == 0 || *n > MAX_TARGETS) {
 		free(tg);
 		control_error(conn, 1, "no such child: %s", spec);
@@ -104,7 +122,7 @@ commands_status(struct commands *c, struct control_conn *conn, json_t *req)
 	json_t *st;
 
 	if (spec != NULL && *spec != '\0' &&
-	    (tg = commands_targets(conn, c->tree, spec, &nt)) == NULL)
+	    (tg = commands_targets(conn, c->tree, c->sv, spec, &nt)) == NULL)
 		return;
 	sr.log = logsup_status(c->logs);
 	st = status_json(c->tree, supervisor_table(c->sv), &sr, tg, nt,
@@ -127,9 +145,14 @@ commands_instance_done(const struct msg_node_state *st, int op, uint64_t t0)
 	case CMD_STOP:
 		return (st->state == SLOT_STOPPED || st->state == SLOT_EXITED);
 	case CMD_START:
+	case OP_SCALE:
 		if (st->state == SLOT_RUNNING)
 			return (1);
 		break;
+	case OP_RELOAD:
+		if (st->held)
+			return (1);
+		/* FALLTHROUGH */
 	case CMD_RESTART:
 		if (!fresh)
 			return (0);
@@ -158,7 +181,7 @@ commands_target_done(struct commands *c, const struct target *t, int op,
 
 		if (w->kind != CFG_WORKER)
 			continue;
-		n = w->worker.instances;
+		n = nodetab_count(supervisor_table(c->sv), id);
 		for (k = 0; k < n; k++) {
 			if (t->instance >= 0 && (unsigned)t->instance != k)
 				continue;
@@ -196,10 +219,10 @@ commands_try_finish(struct commands *c, struct pending *p)
 	if (done == 0)
 		return (false);
 	if (done < 0)
-		control_error(p->conn, 1, "%s %s: %s", op_names[p->op], p->spec, why);
+		control_error(p->conn, 1, "%s: %s", op_names[p->op], why);
 	else
 		control_reply(p->conn, json_pack("{sbss}", "ok", 1, "message",
-		    op_names[p->op]));
+		    p->spec));
 	return (true);
 }
 
@@ -219,6 +242,19 @@ commands_changed(struct supervisor *sv, void *arg)
 }
 
 static void
+commands_unhold(struct commands *c, const struct cfg_node *g)
+{
+	unsigned id, last = nodetab_last(g), k;
+	struct msg_node_state *st;
+
+	for (id = g->id + 1; id <= last; id++) {
+		for (k = 0; (st = nodetab_get(supervisor_table(c->sv), id, k)) != NULL;
+		    k++)
+			st->held = 0;
+	}
+}
+
+static void
 commands_act(struct commands *c, struct control_conn *conn, int op,
     const char *spec)
 {
@@ -232,13 +268,16 @@ commands_act(struct commands *c, struct control_conn *conn, int op,
 	p = xcalloc(1, sizeof(*p));
 	p->conn = conn;
 	p->op = op;
-	p->spec = xstrdup(spec);
+	p->spec = xstrdup(op_names[op]);
 	p->t0 = supervisor_now();
-	if ((p->targets = commands_targets(conn, c->tree, spec, &p->ntargets)) == NULL) {
+	if ((p->targets = commands_targets(conn, c->tree, c->sv, spec, &p->ntargets)) == NULL) {
 		pending_free(p);
 		return;
 	}
 	for (k = 0; k < p->ntargets; k++) {
+		/* Every hold below a started group goes: so the table must say. */
+		if (op == CMD_START && p->targets[k].node->kind == CFG_GROUP)
+			commands_unhold(c, p->targets[k].node);
 		if (supervisor_command(c->sv, p->targets[k].node,
 		    p->targets[k].instance, op) < 0) {
 			control_error(conn, 1, "%s %s: the group of %s is not running",
@@ -247,12 +286,7 @@ commands_act(struct commands *c, struct control_conn *conn, int op,
 			return;
 		}
 	}
-	if (commands_try_finish(c, p)) {
-		pending_free(p);
-		return;
-	}
-	p->next = c->pending;
-	c->pending = p;
+	commands_wait(c, p);
 }
 
 /* The root knows every pid: it signals them itself. */
@@ -274,12 +308,13 @@ commands_signal(struct commands *c, struct control_conn *conn, json_t *req)
 		control_error(conn, 2, "signal: %s", name == NULL ? "missing signal" : err);
 		return;
 	}
-	if ((tg = commands_targets(conn, c->tree, spec, &nt)) == NULL)
+	if ((tg = commands_targets(conn, c->tree, c->sv, spec, &nt)) == NULL)
 		return;
 	for (k = 0; k < nt; k++) {
 		if (tg[k].node->kind != CFG_WORKER)
 			continue;
-		for (inst = 0; inst < tg[k].node->worker.instances; inst++) {
+		for (inst = 0; inst < nodetab_count(supervisor_table(c->sv),
+		    tg[k].node->id); inst++) {
 			if (tg[k].instance >= 0 && (unsigned)tg[k].instance != inst)
 				continue;
 			st = nodetab_get(supervisor_table(c->sv), tg[k].node->id, inst);
@@ -324,7 +359,7 @@ commands_logs(struct commands *c, struct control_conn *conn, json_t *req)
 		json_array_append_new(files, json_string(path));
 		spec = "";
 	}
-	if ((tg = commands_targets(conn, c->tree, spec, &nt)) == NULL) {
+	if ((tg = commands_targets(conn, c->tree, c->sv, spec, &nt)) == NULL) {
 		json_decref(files);
 		return;
 	}
@@ -341,6 +376,153 @@ commands_logs(struct commands *c, struct control_conn *conn, json_t *req)
 	free(tg);
 	control_reply(conn, json_pack("{sbsoss}", "ok", 1, "files", files,
 	    "format", c->tree->log.format == CFG_FORMAT_JSON ? "json" : "text"));
+}
+
+/* Answers P now if its predicate holds, else keeps it for later. */
+static void
+commands_wait(struct commands *c, struct pending *p)
+{
+	if (commands_try_finish(c, p)) {
+		pending_free(p);
+		return;
+	}
+	p->next = c->pending;
+	c->pending = p;
+}
+
+/* Commands under way name nodes of the old configuration: they end here. */
+static void
+commands_interrupt(struct commands *c)
+{
+	struct pending **pp = &c->pending, *p;
+
+	while ((p = *pp) != NULL) {
+		if (p->op == 0) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		control_error(p->conn, 1, "%s: interrupted by a reload",
+		    op_names[p->op]);
+		pending_free(p);
+	}
+}
+
+/* Every worker T runs that OLD did not, or ran otherwise: what must restart. */
+static struct target *
+commands_fresh(const struct cfg_tree *old, const struct cfg_tree *t, size_t *n)
+{
+	struct target *v = xcalloc(t->nnodes, sizeof(*v));
+	const struct cfg_node *o;
+	size_t k;
+
+	*n = 0;
+	for (k = 0; k < t->nnodes; k++) {
+		if (t->nodes[k]->kind != CFG_WORKER)
+			continue;
+		o = config_find(old, t->nodes[k]->path);
+		if (o != NULL && o->kind == CFG_WORKER &&
+		    config_worker_same(&o->worker, &t->nodes[k]->worker))
+			continue;
+		v[*n].node = t->nodes[k];
+		v[(*n)++].instance = TARGET_ALL;
+	}
+	return (v);
+}
+
+static char *
+commands_diag_text(struct diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return (xstrdup("cannot load the file"));
+	diag_print(d, f);
+	fclose(f);
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return (buf);
+}
+
+/*
+ * `reload`: a bad file changes nothing; a good one becomes the next
+ * configuration, which every supervisor applies to its own children.
+ */
+static void
+commands_reload(struct commands *c, struct control_conn *conn)
+{
+	struct pending *p;
+	struct cfg_tree *t;
+	struct diag d;
+	char *text;
+	bool control;
+
+	diag_init(&d, c->tree->file);
+	t = config_load(c->tree->file, &d);
+	if (t == NULL) {
+		text = commands_diag_text(&d);
+		control_error(conn, 2, "%s", text);
+		free(text);
+		diag_free(&d);
+		return;
+	}
+	diag_free(&d);
+	control = !commands_same_str(t->control_socket, c->tree->control_socket) ||
+	    !commands_same_str(t->control_http, c->tree->control_http);
+	commands_interrupt(c);
+	p = xcalloc(1, sizeof(*p));
+	p->conn = conn;
+	p->op = OP_RELOAD;
+	p->spec = xstrdup(control ? "reloaded; the control settings take "
+	    "effect at the next `pmtree run`" : "reloaded");
+	p->t0 = supervisor_now();
+	p->targets = commands_fresh(c->tree, t, &p->ntargets);
+	logsup_settings(c->logs, t);
+	c->tree = t;
+	supervisor_reload(c->sv, t, supervisor_gen(c->sv) + 1);
+	commands_wait(c, p);
+}
+
+/* `scale TARGET N`: every worker TARGET names runs N instances. */
+static void
+commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
+{
+	const char *spec = json_string_value(json_object_get(req, "target"));
+	json_int_t n = json_integer_value(json_object_get(req, "count"));
+	struct pending *p;
+	size_t k;
+
+	if (spec == NULL || n < 1 || n > CFG_MAX_WORKERS) {
+		control_error(conn, 2, "scale: N must be a number from 1 to %d",
+		    CFG_MAX_WORKERS);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->conn = conn;
+	p->op = OP_SCALE;
+	p->spec = xstrdup("scaled");
+	p->t0 = supervisor_now();
+	if ((p->targets = commands_targets(conn, c->tree, c->sv, spec,
+	    &p->ntargets)) == NULL) {
+		pending_free(p);
+		return;
+	}
+	for (k = 0; k < p->ntargets; k++) {
+		if (p->targets[k].node->kind != CFG_WORKER ||
+		    p->targets[k].instance != TARGET_ALL ||
+		    supervisor_scale(c->sv, p->targets[k].node, (unsigned)n) < 0) {
+			control_error(conn, 1, "scale %s: %s", spec,
+			    p->targets[k].node->kind != CFG_WORKER ||
+			    p->targets[k].instance != TARGET_ALL ?
+			    "it takes a worker, not a group or an instance" :
+			    "its group is busy or not running");
+			pending_free(p);
+			return;
+		}
+	}
+	commands_wait(c, p);
 }
 
 void
@@ -365,6 +547,14 @@ commands_request(struct control_conn *conn, json_t *req, void *arg)
 	}
 	if (strcmp(cmd, "logs") == 0) {
 		commands_logs(c, conn, req);
+		return;
+	}
+	if (strcmp(cmd, "reload") == 0) {
+		commands_reload(c, conn);
+		return;
+	}
+	if (strcmp(cmd, "scale") == 0) {
+		commands_scale(c, conn, req);
 		return;
 	}
 	for (op = CMD_STOP; op <= CMD_RESTART; op++) {

@@ -630,6 +630,8 @@ slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now)
 	struct slot *s = &sm->slots[i];
 	struct sev e = { .now = now };
 
+	if (s->retired)
+		return;
 	s->held = false;
 	s->nfail = 0;
 	if (s->state != SLOT_STOPPED && s->state != SLOT_EXITED &&
@@ -715,4 +717,80 @@ sm_hold(struct sm *sm, size_t i)
 {
 	sm->slots[i].held = true;
 	slot_set(sm, i, SLOT_STOPPED);
+}
+
+/* Carries an old slot over, or makes a fresh one, at index I. */
+static void
+reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
+{
+	if (k->old == SM_NEW) {
+		memset(to, 0, sizeof(*to));
+		to->state = SLOT_WAITING;
+	} else
+		*to = old[k->old];
+	to->node = k->node;
+	to->instance = k->instance;
+}
+
+/* What the new configuration asks of a slot it keeps or drops. */
+static void
+reconf_act(struct sm *sm, size_t i, bool changed, uint64_t now)
+{
+	struct slot *s = &sm->slots[i];
+	struct sev e = { .now = now, .why = WHY_COMMAND };
+
+	if (s->retired) {
+		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
+			slot_event(sm, i, SEV_STOP, &e);
+		else if (s->state == SLOT_STOPPING && WHY_COMMAND > s->why)
+			s->why = WHY_COMMAND;
+		return;
+	}
+	if (!changed || s->held)
+		return;
+	e.why = WHY_RESTART;
+	s->nfail = 0;
+	if (sm_slot_live(s))
+		slot_event(sm, i, SEV_STOP, &e);
+	else
+		slot_release(sm, i, false, now);
+}
+
+size_t
+sm_reconfigure(struct sm *sm, const struct cfg_node *g,
+    const struct sm_keep *keep, size_t n, size_t *from, uint64_t now)
+{
+	bool *taken = xcalloc(sm->nslots ? sm->nslots : 1, sizeof(*taken));
+	struct slot *old = sm->slots;
+	size_t i, k, m = n;
+
+	for (i = 0; i < n; i++) {
+		if (keep[i].old != SM_NEW)
+			taken[keep[i].old] = true;
+	}
+	for (k = 0; k < sm->nslots; k++)
+		m += !taken[k] && sm_slot_live(&old[k]);
+	sm->slots = xcalloc(m ? m : 1, sizeof(*sm->slots));
+	for (i = 0; i < n; i++) {
+		reconf_slot(&sm->slots[i], old, &keep[i]);
+		from[i] = keep[i].old;
+	}
+	for (k = 0; k < sm->nslots; k++) {
+		if (taken[k] || !sm_slot_live(&old[k]))
+			continue;
+		sm->slots[i] = old[k];
+		sm->slots[i].retired = true;
+		from[i++] = k;
+	}
+	free(taken);
+	free(old);
+	sm->nslots = m;
+	sm->group = g;
+	sm->intensity.max = g->group.intensity;
+	sm->intensity.period_ms = g->group.period_ms;
+	sm->cursor = 0;	/* what has not started yet starts in order */
+	for (i = 0; i < m; i++)
+		reconf_act(sm, i, i < n && keep[i].changed, now);
+	sm_step(sm, now);
+	return (m);
 }

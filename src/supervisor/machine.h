@@ -74,6 +74,7 @@ struct slot {
 	enum stop_why		 why;
 	bool			 killed;	/* SIGKILL already sent */
 	bool			 held;		/* stopped by a command */
+	bool			 retired;	/* removed by a reload */
 	unsigned		 nfail;		/* consecutive automatic restarts */
 	unsigned		 starts;
 	uint64_t		 started_at;
@@ -157,6 +158,25 @@ void	sm_cmd_start_all(struct sm *, uint64_t now);
 void	sm_cmd_restart_all(struct sm *, uint64_t now);
 /* Before sm_start: the slot was held in the group's previous life. */
 void	sm_hold(struct sm *, size_t slot);
+
+/* One slot of a new configuration: what it is and what it carries on. */
+struct sm_keep {
+	const struct cfg_node	*node;
+	unsigned		 instance;
+	size_t			 old;		/* SM_NEW, or the slot it was */
+	bool			 changed;	/* its settings differ: restart */
+};
+#define SM_NEW ((size_t)-1)
+
+/*
+ * A reload or a scale: the slots become KEEP (N of them, in start order,
+ * under group G), followed by the old slots still running that KEEP does
+ * not carry: those are retired, stopped and never started again.  FROM
+ * (room for N + the old count) receives, per new slot, its old index or
+ * SM_NEW.  Returns the new number of slots.  Not during a stop phase.
+ */
+size_t	sm_reconfigure(struct sm *, const struct cfg_node *g,
+	    const struct sm_keep *keep, size_t n, size_t *from, uint64_t now);
 
 /* The next action to perform; false when there is none. */
 bool	sm_next(struct sm *, struct action *);

@@ -5,4 +5,6 @@ const struct ipc_type msg_types[MSG_NTYPES] = {
 	    sizeof(struct msg_node_state) },
 	[MSG_COMMAND] = { sizeof(struct msg_command),
 	    sizeof(struct msg_command) },
+	[MSG_RELOAD] = { sizeof(struct msg_reload), sizeof(struct msg_reload) },
+	[MSG_SCALE] = { sizeof(struct msg_scale), sizeof(struct msg_scale) },
 };

@@ -10,6 +10,8 @@ enum msg_type {
 	MSG_NONE,
 	MSG_NODE_STATE,	/* child -> parent: a node of its subtree changed */
 	MSG_COMMAND,	/* parent -> child: act on a node of the child's subtree */
+	MSG_RELOAD,	/* parent -> child: the file was reloaded */
+	MSG_SCALE,	/* parent -> child: run N instances of a worker */
 	MSG_NTYPES
 };
 
@@ -21,6 +23,7 @@ enum cmd_op {
 
 /* NODE is a worker of the receiver's subtree, or a group (every worker in it). */
 struct msg_command {
+	uint32_t	gen;
 	uint32_t	node;
 	int32_t		instance;	/* -1: every instance */
 	uint8_t		op;		/* enum cmd_op */
@@ -33,6 +36,7 @@ struct msg_command {
  * CLOCK_MONOTONIC ms, which every process of the tree shares.
  */
 struct msg_node_state {
+	uint32_t	gen;		/* the configuration NODE is an id of */
 	uint32_t	node;		/* cfg_node id */
 	uint32_t	instance;
 	int32_t		pid;		/* 0: none */
@@ -45,6 +49,23 @@ struct msg_node_state {
 	int32_t		exit_sig;
 	uint64_t	since_ms;	/* last start */
 	uint64_t	next_ms;	/* next restart, 0: none */
+};
+
+/*
+ * Configurations are numbered from 0, the same in every process: each
+ * process loads the file itself, and DIGEST says it read the same bytes.
+ */
+struct msg_reload {
+	uint32_t	gen;
+	uint32_t	pad;
+	uint64_t	digest;
+};
+
+/* NODE (an id of configuration GEN) now runs COUNT instances. */
+struct msg_scale {
+	uint32_t	gen;
+	uint32_t	node;
+	uint32_t	count;
 };
 
 extern const struct ipc_type msg_types[MSG_NTYPES];

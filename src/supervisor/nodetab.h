@@ -8,6 +8,7 @@
 #define PMTREE_NODETAB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "msg.h"
@@ -17,6 +18,8 @@ struct nodetab {
 	unsigned		  first;	/* ids first .. first+n-1 */
 	unsigned		  n;
 	struct msg_node_state	**byid;		/* one array of instances */
+	unsigned		 *count;	/* instances now (scale) */
+	uint32_t		  gen;		/* the configuration's number */
 };
 
 void	nodetab_init(struct nodetab *, const struct cfg_tree *,
@@ -25,6 +28,12 @@ void	nodetab_free(struct nodetab *);
 /* NULL when the node or instance is not in the subtree. */
 struct msg_node_state *nodetab_get(struct nodetab *, unsigned id,
 	    unsigned instance);
+/* How many instances the node runs now: 1 for a group. */
+unsigned nodetab_count(const struct nodetab *, unsigned id);
+/* A worker scaled to N instances; new entries are zero. */
+void	nodetab_resize(struct nodetab *, unsigned id, unsigned n);
+/* Copies what FROM knows of each node of T's subtree, found by path. */
+void	nodetab_carry(struct nodetab *t, struct nodetab *from);
 /* The ids of NODE's subtree are node->id .. nodetab_last(node). */
 unsigned nodetab_last(const struct cfg_node *);
 

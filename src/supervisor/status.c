@@ -72,7 +72,7 @@ status_ms_or_null(bool cond, uint64_t v)
 
 static json_t *
 status_worker(const struct cfg_node *n, const struct msg_node_state *st,
-    unsigned inst, uint64_t now)
+    unsigned inst, unsigned count, uint64_t now)
 {
 	char name[300], path[4200];
 	struct proc_usage u = { 0 };
@@ -80,7 +80,7 @@ status_worker(const struct cfg_node *n, const struct msg_node_state *st,
 	uint64_t up = live && now > st->since_ms ? now - st->since_ms : 0;
 	bool have = live && status_proc(st->pid, up, &u) == 0;
 
-	if (n->worker.instances > 1) {
+	if (count > 1) {
 		snprintf(name, sizeof(name), "%s:%u", n->name, inst);
 		snprintf(path, sizeof(path), "%s:%u", n->path, inst);
 	} else {
@@ -147,7 +147,7 @@ static json_t *
 status_node(struct walk *w, const struct cfg_node *n, int all)
 {
 	json_t *arr;
-	unsigned k;
+	unsigned k, count;
 
 	all = all || w->keep == NULL || w->keep[n->id] == 2;
 	if (!all && w->keep[n->id] == 0)
@@ -155,12 +155,13 @@ status_node(struct walk *w, const struct cfg_node *n, int all)
 	if (n->kind == CFG_GROUP)
 		return (json_pack("[o]", status_group(w, n, all)));
 	arr = json_array();
-	for (k = 0; k < n->worker.instances; k++) {
+	count = nodetab_count(w->tab, n->id);
+	for (k = 0; k < count; k++) {
 		if (w->inst != NULL && w->inst[n->id] >= 0 &&
 		    (unsigned)w->inst[n->id] != k && w->keep[n->id] == 2)
 			continue;
 		json_array_append_new(arr, status_worker(n,
-		    nodetab_get(w->tab, n->id, k), k, w->now));
+		    nodetab_get(w->tab, n->id, k), k, count, w->now));
 	}
 	return (arr);
 }

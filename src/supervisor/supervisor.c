@@ -72,9 +72,15 @@ struct supervisor {
 	void			*on_change_arg;
 	bool			(*on_reap)(pid_t, int, void *);
 	void			*on_reap_arg;
+	struct cfg_tree		**owned;	/* loaded here by reloads */
+	size_t			 nowned;
+	struct cfg_tree		*pending;	/* a reload waiting for a stop phase */
+	uint32_t		 pending_gen;
 };
 
 static void	sv_drain(struct supervisor *);
+static void	sv_name_kids(struct supervisor *);
+static void	sv_reload_pending(struct supervisor *);
 
 uint64_t
 supervisor_now(void)
@@ -137,7 +143,10 @@ sv_report(struct supervisor *sv, size_t i)
 	struct slot *s = &sv->sm.slots[i];
 	struct msg_node_state *st;
 
+	if (s->retired)
+		return;	/* gone from the configuration, not from the world */
 	st = nodetab_get(&sv->tab, s->node->id, s->instance);
+	st->gen = sv->tab.gen;
 	st->node = s->node->id;
 	st->instance = s->instance;
 	st->pid = sm_slot_live(s) ? sv->kids[i]->pid : 0;
@@ -155,9 +164,10 @@ sv_report(struct supervisor *sv, size_t i)
 
 /* Tells the parent that this group's children are all up. */
 static void
-sv_report_ready(struct supervisor *sv)
+sv_send_ready(struct supervisor *sv)
 {
 	struct msg_node_state st = {
+		.gen = sv->tab.gen,
 		.node = sv->group->id,
 		.state = SLOT_RUNNING,
 		.ready = 1,
@@ -165,6 +175,12 @@ sv_report_ready(struct supervisor *sv)
 	};
 
 	sv_send_up(sv, &st);
+}
+
+static void
+sv_report_ready(struct supervisor *sv)
+{
+	sv_send_ready(sv);
 	if (sv->on_ready != NULL)
 		sv->on_ready(sv, sv->on_ready_arg);
 }
@@ -182,7 +198,7 @@ sv_kill_subtree(struct supervisor *sv, const struct cfg_node *g)
 	for (id = g->id + 1; id <= last; id++) {
 		const struct cfg_node *c = sv->tree->nodes[id];
 
-		n = c->kind == CFG_WORKER ? c->worker.instances : 1;
+		n = nodetab_count(&sv->tab, id);
 		for (k = 0; k < n; k++) {
 			st = nodetab_get(&sv->tab, id, k);
 			if (c->kind == CFG_WORKER && st->pid > 0)
@@ -222,8 +238,9 @@ sv_arm(struct supervisor *sv, size_t i, uint64_t due)
 	}
 	if (k->timer == NULL)
 		k->timer = evtimer_new(sv->base, sv_timer_cb, k);
+	/* Times are whole ms, floored: one more keeps a delay from coming short. */
 	now = supervisor_now();
-	ms = due > now ? due - now : 0;
+	ms = due > now ? due - now + 1 : 0;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(k->timer, &tv);
@@ -287,7 +304,8 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	sv->kids[i]->pid = pid;
 	pidmap_put(&sv->pids, pid, i);
 	logconn_add(sv->logc, &(struct logmsg){ .instance = s->instance,
-	    .pid = pid, .multi = w->instances > 1, .log_off = w->log_off,
+	    .pid = pid, .multi = nodetab_count(&sv->tab, s->node->id) > 1,
+	    .log_off = w->log_off,
 	    .log_file = (int8_t)w->log_file, .log_stdout = (int8_t)w->log_stdout },
 	    s->node->path, out[0], err[0]);
 	if (xerr != 0) {
@@ -295,6 +313,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		return;	/* the child exits 127: reaped as a failed start */
 	}
 	evlog(sv->kids[i]->name, "started (pid %d)", (int)pid);
+	sv_report(sv, i);	/* its pid, while it is starting */
 	if (w->ready == CFG_READY_NONE)
 		sm_ready(&sv->sm, i, supervisor_now());
 }
@@ -316,6 +335,7 @@ sv_spawn_group(struct supervisor *sv, size_t i)
 	}
 	k->pid = pid;
 	pidmap_put(&sv->pids, pid, i);
+	sv_report(sv, i);
 	k->ipc = ipc_new(sv->base, fd, msg_types, MSG_NTYPES, sv_group_msg,
 	    sv_group_closed, k);
 	if (k->ipc == NULL) {
@@ -408,6 +428,8 @@ sv_drain(struct supervisor *sv)
 
 	while (sm_next(&sv->sm, &a))
 		sv_perform(sv, &a);
+	if (sv->pending != NULL)
+		sv_reload_pending(sv);
 }
 
 /* --- commands ----------------------------------------------------------- */
@@ -435,7 +457,8 @@ sv_command_slot(struct supervisor *sv, size_t i, int op, uint64_t now)
 static void
 sv_release_below(struct supervisor *sv)
 {
-	struct msg_command m = { .op = CMD_START, .instance = -1 };
+	struct msg_command m = { .gen = sv->tab.gen, .op = CMD_START,
+	    .instance = -1 };
 	unsigned id, last = nodetab_last(sv->group), k;
 	struct msg_node_state *st;
 	size_t i;
@@ -492,8 +515,8 @@ int
 supervisor_command(struct supervisor *sv, const struct cfg_node *node,
     int inst, int op)
 {
-	struct msg_command m = { .node = node->id, .instance = inst,
-	    .op = (uint8_t)op };
+	struct msg_command m = { .gen = sv->tab.gen, .node = node->id,
+	    .instance = inst, .op = (uint8_t)op };
 	uint64_t now = supervisor_now();
 	ssize_t via;
 	size_t i;
@@ -518,6 +541,224 @@ supervisor_command(struct supervisor *sv, const struct cfg_node *node,
 	return (0);
 }
 
+/* --- reload and scale --------------------------------------------------- */
+
+/* The old slot that is the same child: same name, kind and instance. */
+static size_t
+sv_find_old(const struct supervisor *sv, const struct cfg_node *c,
+    unsigned inst)
+{
+	size_t k;
+
+	for (k = 0; k < sv->sm.nslots; k++) {
+		const struct slot *s = &sv->sm.slots[k];
+
+		if (!s->retired && s->instance == inst && s->node->kind == c->kind &&
+		    strcmp(s->node->name, c->name) == 0)
+			return (k);
+	}
+	return (SM_NEW);
+}
+
+/* G's children as slots, with the instance counts of TAB. */
+static size_t
+sv_plan(const struct supervisor *sv, const struct cfg_node *g,
+    const struct nodetab *tab, struct sm_keep **out)
+{
+	struct sm_keep *keep = NULL;
+	size_t n = 0, cap = 0, k;
+	unsigned inst, count;
+
+	for (k = 0; k < g->group.nchildren; k++) {
+		const struct cfg_node *c = g->group.children[k];
+
+		count = nodetab_count(tab, c->id);
+		for (inst = 0; inst < count; inst++) {
+			size_t old = sv_find_old(sv, c, inst);
+
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				keep = xreallocarray(keep, cap, sizeof(*keep));
+			}
+			keep[n] = (struct sm_keep){ .node = c, .instance = inst,
+			    .old = old };
+			keep[n].changed = c->kind == CFG_WORKER && old != SM_NEW &&
+			    !config_worker_same(&sv->sm.slots[old].node->worker,
+			    &c->worker);
+			n++;
+		}
+	}
+	*out = keep;
+	return (n);
+}
+
+static void
+sv_child_free(struct child *k)
+{
+	if (k->timer != NULL)
+		event_free(k->timer);
+	if (k->drain != NULL)
+		event_free(k->drain);
+	ipc_free(k->ipc);
+	free(k);
+}
+
+/* After the machine's slots moved: children and pid maps follow. */
+static void
+sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
+{
+	struct child **old = sv->kids;
+	bool *used = xcalloc(oldn ? oldn : 1, sizeof(*used));
+	size_t j, k;
+
+	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
+	pidmap_free(&sv->pids);
+	pidmap_free(&sv->draining);
+	pidmap_init(&sv->pids, sv->sm.nslots);
+	pidmap_init(&sv->draining, 16);
+	for (j = 0; j < sv->sm.nslots; j++) {
+		if (from[j] == SM_NEW)
+			sv->kids[j] = xcalloc(1, sizeof(**sv->kids));
+		else {
+			sv->kids[j] = old[from[j]];
+			used[from[j]] = true;
+		}
+		sv->kids[j]->sv = sv;
+		sv->kids[j]->slot = j;
+		if (sv->kids[j]->draining > 0)
+			pidmap_put(&sv->draining, sv->kids[j]->draining, j);
+		else if (sv->kids[j]->pid > 0)
+			pidmap_put(&sv->pids, sv->kids[j]->pid, j);
+	}
+	for (k = 0; k < oldn; k++) {
+		if (!used[k])
+			sv_child_free(old[k]);
+	}
+	free(used);
+	free(old);
+	sv_name_kids(sv);
+}
+
+/*
+ * Gives the group the configuration T (its node G, the table TAB, which
+ * replaces ours if it is not ours): kept children keep running, changed
+ * ones restart, new ones start in order, removed ones stop.
+ */
+static void
+sv_apply(struct supervisor *sv, const struct cfg_tree *t,
+    const struct cfg_node *g, struct nodetab *tab)
+{
+	struct sm_keep *keep;
+	size_t n, oldn = sv->sm.nslots, *from, i;
+
+	n = sv_plan(sv, g, tab, &keep);
+	from = xcalloc(n + oldn + 1, sizeof(*from));
+	if (tab != &sv->tab) {
+		nodetab_free(&sv->tab);
+		sv->tab = *tab;
+	}
+	sv->tree = t;
+	sv->group = g;
+	sm_reconfigure(&sv->sm, g, keep, n, from, supervisor_now());
+	sv_remap(sv, from, oldn);
+	free(keep);
+	free(from);
+	for (i = 0; i < sv->sm.nslots; i++)
+		sv_report(sv, i);
+	if (sv->sm.ready)
+		sv_send_ready(sv);
+}
+
+static void
+sv_forward_reload(struct supervisor *sv)
+{
+	struct msg_reload m = { .gen = sv->tab.gen, .digest = sv->tree->digest };
+	size_t i;
+
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv->sm.slots[i].node->kind == CFG_GROUP &&
+		    !sv->sm.slots[i].retired && sv->kids[i]->ipc != NULL)
+			(void)ipc_send(sv->kids[i]->ipc, MSG_RELOAD, &m, sizeof(m));
+	}
+}
+
+/* Switches to T now; our group is in it (else our parent stops us). */
+static void
+sv_reload_now(struct supervisor *sv, const struct cfg_tree *t, uint32_t gen)
+{
+	const struct cfg_node *g = sv->group->parent == NULL ? t->root :
+	    config_find(t, sv->group->path);
+	struct nodetab tab;
+
+	if (g == NULL || g->kind != CFG_GROUP)
+		return;
+	nodetab_init(&tab, t, g);
+	nodetab_carry(&tab, &sv->tab);
+	tab.gen = gen;
+	sv_apply(sv, t, g, &tab);
+	sv_forward_reload(sv);
+	evlog(sv_who(sv), "configuration %u applied", gen);
+}
+
+void
+supervisor_reload(struct supervisor *sv, struct cfg_tree *t, uint32_t gen)
+{
+	sv->owned = xreallocarray(sv->owned, sv->nowned + 1, sizeof(*sv->owned));
+	sv->owned[sv->nowned++] = t;
+	if (sv->sm.shutting_down)
+		return;
+	if (sv->sm.stopping) {	/* indices must hold still until it ends */
+		sv->pending = t;
+		sv->pending_gen = gen;
+		return;
+	}
+	sv_reload_now(sv, t, gen);
+	sv_drain(sv);
+}
+
+/* A deferred reload, once the stop phase that held it back is over. */
+static void
+sv_reload_pending(struct supervisor *sv)
+{
+	struct cfg_tree *t = sv->pending;
+
+	if (t == NULL || sv->sm.stopping || sv->sm.shutting_down)
+		return;
+	sv->pending = NULL;
+	sv_reload_now(sv, t, sv->pending_gen);
+}
+
+int
+supervisor_scale(struct supervisor *sv, const struct cfg_node *node,
+    unsigned count)
+{
+	struct msg_scale m = { .gen = sv->tab.gen, .node = node->id,
+	    .count = count };
+	ssize_t via;
+
+	if (node->kind != CFG_WORKER || count == 0 ||
+	    nodetab_count(&sv->tab, node->id) == 0)
+		return (-1);
+	nodetab_resize(&sv->tab, node->id, count);
+	if (node->parent != sv->group) {
+		via = sv_route(sv, node);
+		if (via < 0 || sv->kids[via]->ipc == NULL)
+			return (-1);
+		return (ipc_send(sv->kids[via]->ipc, MSG_SCALE, &m, sizeof(m)));
+	}
+	if (sv->sm.stopping || sv->sm.shutting_down)
+		return (-1);
+	sv_apply(sv, sv->tree, sv->group, &sv->tab);
+	sv_drain(sv);
+	return (0);
+}
+
+uint32_t
+supervisor_gen(struct supervisor *sv)
+{
+	return (sv->tab.gen);
+}
+
 /* --- child groups ------------------------------------------------------- */
 
 static int
@@ -530,6 +771,9 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 	struct msg_node_state m, *st;
 
 	memcpy(&m, data, sizeof(m));
+	/* From before the group switched: a fresh report follows. */
+	if (m.gen != sv->tab.gen)
+		return (0);
 	if (m.node == g->id) {
 		if (m.ready)
 			sm_ready(&sv->sm, k->slot, supervisor_now());
@@ -622,6 +866,8 @@ sv_reaped(struct supervisor *sv, size_t i, int status)
 	k->exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	k->exit.sig = WIFEXITED(status) ? 0 : WTERMSIG(status);
 	if (n->kind == CFG_GROUP) {
+		if (k->ipc != NULL)
+			ipc_read_rest(k->ipc);	/* its last reports */
 		ipc_free(k->ipc);
 		k->ipc = NULL;
 		if (k->exit.code != SM_EXIT_OK)
@@ -722,22 +968,67 @@ sv_up_closed(struct ipc *c, const char *why, void *arg)
 	event_base_loopexit(sv->base, NULL);
 }
 
-/* A command from the parent; one for a node outside our subtree is a bug. */
+static bool
+sv_in_subtree(const struct supervisor *sv, uint32_t id)
+{
+	return (id >= sv->group->id && id <= nodetab_last(sv->group));
+}
+
+/* The parent reloaded: read the same file; if it changed since, start anew. */
+static void
+sv_up_reload(struct supervisor *sv, const struct msg_reload *m)
+{
+	struct cfg_tree *t;
+	struct diag d;
+
+	diag_init(&d, sv->tree->file);
+	t = config_load(sv->tree->file, &d);
+	diag_free(&d);
+	if (t == NULL || t->digest != m->digest) {
+		evlog(sv_who(sv), "reload: %s changed again: restarting the group",
+		    sv->tree->file);
+		config_free(t);
+		sv->done = true;
+		sv->status = 1;
+		event_base_loopexit(sv->base, NULL);
+		return;
+	}
+	supervisor_reload(sv, t, m->gen);
+}
+
+/* From the parent; a message about a node outside our subtree is a bug. */
 static int
 sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg)
 {
 	struct supervisor *sv = arg;
-	struct msg_command m;
+	union {
+		struct msg_command	cmd;
+		struct msg_reload	reload;
+		struct msg_scale	scale;
+	} m;
 
-	if (type != MSG_COMMAND)
+	memcpy(&m, data, len);
+	if (type == MSG_RELOAD) {
+		sv_up_reload(sv, &m.reload);
+		return (0);
+	}
+	if (type == MSG_SCALE) {
+		if (!sv_in_subtree(sv, m.scale.node))
+			return (-1);
+		if (m.scale.gen == sv->tab.gen && supervisor_scale(sv,
+		    sv->tree->nodes[m.scale.node], m.scale.count) < 0)
+			evlog(sv_who(sv), "scale: not now");
+		return (0);
+	}
+	if (type != MSG_COMMAND || !sv_in_subtree(sv, m.cmd.node) ||
+	    m.cmd.op < CMD_STOP || m.cmd.op > CMD_RESTART)
 		return (-1);
-	memcpy(&m, data, sizeof(m));
-	if (m.node < sv->group->id || m.node > nodetab_last(sv->group) ||
-	    m.op < CMD_STOP || m.op > CMD_RESTART)
-		return (-1);
-	if (supervisor_command(sv, sv->tree->nodes[m.node], m.instance, m.op) < 0)
+	if (m.cmd.gen != sv->tab.gen)
+		return (0);	/* sent before a reload we have not seen yet */
+	if (supervisor_command(sv, sv->tree->nodes[m.cmd.node], m.cmd.instance,
+	    m.cmd.op) < 0)
 		evlog(sv_who(sv), "command for %s: its group is not running",
-		    sv->tree->nodes[m.node]->path);
+		    sv->tree->nodes[m.cmd.node]->path);
 	return (0);
 }
 
@@ -754,7 +1045,10 @@ sv_name_kids(struct supervisor *sv)
 
 		k->sv = sv;
 		k->slot = i;
-		if (s->node->kind == CFG_WORKER && s->node->worker.instances > 1)
+		if (s->retired)
+			continue;
+		if (s->node->kind == CFG_WORKER &&
+		    nodetab_count(&sv->tab, s->node->id) > 1)
 			snprintf(k->name, sizeof(k->name), "%s:%u", s->node->path,
 			    s->instance);
 		else
@@ -762,13 +1056,33 @@ sv_name_kids(struct supervisor *sv)
 	}
 }
 
-/* The workers held in the group's previous life stay stopped. */
+/*
+ * A group forked anew takes from its parent's table what outlives its
+ * processes: the configuration's number, scaled instance counts, and which
+ * workers a command stopped.
+ */
 static void
 sv_inherit(struct supervisor *sv, const struct nodetab *from)
 {
 	const struct msg_node_state *st;
+	unsigned id, last = nodetab_last(sv->group), n;
+	bool scaled = false;
 	size_t i;
 
+	sv->tab.gen = from->gen;
+	for (id = sv->group->id + 1; id <= last; id++) {
+		n = nodetab_count(from, id);
+		if (n != 0 && n != nodetab_count(&sv->tab, id)) {
+			nodetab_resize(&sv->tab, id, n);
+			scaled = scaled || sv->tree->nodes[id]->parent == sv->group;
+		}
+		/* Below our children too: a group we fork anew reads it here. */
+		for (i = 0; i < n; i++)
+			*nodetab_get(&sv->tab, id, (unsigned)i) =
+			    *nodetab_get((struct nodetab *)from, id, (unsigned)i);
+	}
+	if (scaled)
+		sv_apply(sv, sv->tree, sv->group, &sv->tab);
 	for (i = 0; i < sv->sm.nslots; i++) {
 		st = nodetab_get((struct nodetab *)from, sv->sm.slots[i].node->id,
 		    sv->sm.slots[i].instance);
@@ -793,10 +1107,10 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
 	for (i = 0; i < sv->sm.nslots; i++)
 		sv->kids[i] = xcalloc(1, sizeof(**sv->kids));
-	sv_name_kids(sv);
 	pidmap_init(&sv->pids, sv->sm.nslots);
 	pidmap_init(&sv->draining, 16);
 	nodetab_init(&sv->tab, tree, group);
+	sv_name_kids(sv);
 	sv->logc = logconn_new(base, sv_drained, sv);
 	if (inherit != NULL)
 		sv_inherit(sv, inherit);
@@ -829,15 +1143,13 @@ supervisor_free(struct supervisor *sv)
 	if (sv == NULL)
 		return;
 	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->kids[i]->timer != NULL)
-			event_free(sv->kids[i]->timer);
-		if (sv->kids[i]->drain != NULL)
-			event_free(sv->kids[i]->drain);
-		ipc_free(sv->kids[i]->ipc);
-		free(sv->kids[i]);
+		sv_child_free(sv->kids[i]);
 	}
 	logconn_free(sv->logc);
 	pidmap_free(&sv->draining);
+	for (i = 0; i < sv->nowned; i++)
+		config_free(sv->owned[i]);
+	free(sv->owned);
 	ipc_free(sv->up);
 	if (sv->sigev != NULL)
 		event_free(sv->sigev);
@@ -864,6 +1176,8 @@ supervisor_run(struct supervisor *sv)
 	}
 	/* Whatever was adopted and still lives must not outlive us. */
 	(void)orphans_kill(&sv->pids, NULL);
+	if (sv->up != NULL)
+		ipc_flush(sv->up);	/* the last reports, for the parent */
 	return (sv->status);
 }
 

@@ -50,6 +50,18 @@ void		 supervisor_on_change(struct supervisor *, supervisor_cb *, void *);
  */
 int		 supervisor_command(struct supervisor *, const struct cfg_node *,
 		    int instance, int op);
+/*
+ * A reload: T (owned from now on) is configuration number GEN; the group
+ * switches to it (after the stop phase under way, if any) and tells its
+ * child groups, which read the file themselves.
+ */
+void		 supervisor_reload(struct supervisor *, struct cfg_tree *t,
+		    uint32_t gen);
+/* The configuration number in force. */
+uint32_t	 supervisor_gen(struct supervisor *);
+/* NODE, a worker of the subtree, now runs COUNT instances; -1 if it cannot. */
+int		 supervisor_scale(struct supervisor *, const struct cfg_node *,
+		    unsigned count);
 /* TERM: a graceful stop; a second one kills everything at once. */
 void		 supervisor_terminate(struct supervisor *);
 struct nodetab	*supervisor_table(struct supervisor *);

@@ -30,8 +30,8 @@ static size_t
 target_add(struct target *out, size_t max, size_t n,
     const struct cfg_node *node, int inst)
 {
-	if (inst != TARGET_ALL &&
-	    (node->kind != CFG_WORKER || (unsigned)inst >= node->worker.instances))
+	/* The instance's range is the caller's to check: scale changes it. */
+	if (inst != TARGET_ALL && node->kind != CFG_WORKER)
 		return (n);
 	if (n < max) {
 		out[n].node = node;

@@ -84,8 +84,11 @@ ctl_start(struct ctlrun *r, const char *const *env, const char *const *argv)
 
 	memset(r, 0, sizeof(*r));
 	n = ctl_nruns++;
-	snprintf(r->out, sizeof(r->out), "%s/ctl-%d.out", H.dir, n);
-	snprintf(r->err, sizeof(r->err), "%s/ctl-%d.err", H.dir, n);
+	if (snprintf(r->out, sizeof(r->out), "%s/ctl-%d.out", H.dir, n) >=
+	    (int)sizeof(r->out) ||
+	    snprintf(r->err, sizeof(r->err), "%s/ctl-%d.err", H.dir, n) >=
+	    (int)sizeof(r->err))
+		ck_abort_msg("path too long");
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) < 0)
@@ -419,4 +422,50 @@ ctl_running_anew(const char *path, pid_t old)
 
 	json_decref(st);
 	return (r);
+}
+
+/* --- the starts file ---------------------------------------------------- */
+
+static bool
+ctl_start_is(const struct hstart *h, const char *path)
+{
+	char full[160];
+
+	if (strcmp(h->name, path) == 0)
+		return (true);
+	snprintf(full, sizeof(full), "%s:%d", h->name, h->instance);
+	return (strchr(h->name, ':') == NULL && strcmp(full, path) == 0);
+}
+
+static int
+ctl_starts(const char *path, pid_t *last)
+{
+	static struct hstart v[1024];
+	int n = h_read_starts(H.starts, v, 1024), i, k = 0;
+
+	*last = 0;
+	for (i = 0; i < n; i++) {
+		if (ctl_start_is(&v[i], path)) {
+			k++;
+			*last = v[i].pid;
+		}
+	}
+	return (k);
+}
+
+int
+ctl_starts_of(const char *path)
+{
+	pid_t pid;
+
+	return (ctl_starts(path, &pid));
+}
+
+pid_t
+ctl_start_pid(const char *path)
+{
+	pid_t pid;
+
+	(void)ctl_starts(path, &pid);
+	return (pid);
 }

@@ -90,6 +90,13 @@ json_t	*ctl_node(json_t *status, const char *path);
 const char *ctl_state_of(const char *path);
 pid_t	 ctl_pid_of(const char *path);
 int	 ctl_restarts_of(const char *path);
+/*
+ * The starts file (harness.h) by status path: how many starts PATH has,
+ * and the pid of its last.  "api/web:1" matches a record named so, or one
+ * named "api/web" with instance 1.
+ */
+int	 ctl_starts_of(const char *path);
+pid_t	 ctl_start_pid(const char *path);
 /* True if PATH is running with a pid other than OLD, alive. */
 bool	 ctl_running_anew(const char *path, pid_t old);
 /* True if PATH is in state STATE. */
