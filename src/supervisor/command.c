@@ -303,9 +303,13 @@ commands_signal(struct commands *c, struct control_conn *conn, json_t *req)
 	unsigned inst;
 	int sig, sent = 0;
 
-	if (spec == NULL || name == NULL ||
-	    units_signal(name, &sig, err, sizeof(err)) < 0) {
-		control_error(conn, 2, "signal: %s", name == NULL ? "missing signal" : err);
+	if (spec == NULL || name == NULL) {
+		control_error(conn, 2, "signal: missing %s",
+		    spec == NULL ? "TARGET" : "SIGNAL");
+		return;
+	}
+	if (units_signal(name, &sig, err, sizeof(err)) < 0) {
+		control_error(conn, 2, "signal: %s", err);
 		return;
 	}
 	if ((tg = commands_targets(conn, c->tree, c->sv, spec, &nt)) == NULL)

@@ -532,8 +532,9 @@ supervisor_command(struct supervisor *sv, const struct cfg_node *node,
 		}
 	} else {
 		via = sv_route(sv, node);
+		/* A group still starting its children takes commands too. */
 		if (via < 0 || sv->kids[via]->ipc == NULL ||
-		    sv->sm.slots[via].state != SLOT_RUNNING)
+		    !sm_slot_live(&sv->sm.slots[via]))
 			return (-1);
 		return (ipc_send(sv->kids[via]->ipc, MSG_COMMAND, &m, sizeof(m)));
 	}
