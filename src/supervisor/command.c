@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "control.h"
+#include "evlog.h"
 #include "logsup.h"
 #include "machine.h"
 #include "msg.h"
@@ -467,7 +468,10 @@ commands_reload(struct commands *c, struct control_conn *conn)
 	t = config_load(c->tree->file, &d);
 	if (t == NULL) {
 		text = commands_diag_text(&d);
-		control_error(conn, 2, "%s", text);
+		if (conn != NULL)
+			control_error(conn, 2, "%s", text);
+		else
+			evlog("pmtree", "reload: nothing changed:\n%s", text);
 		free(text);
 		diag_free(&d);
 		return;
@@ -486,7 +490,16 @@ commands_reload(struct commands *c, struct control_conn *conn)
 	logsup_settings(c->logs, t);
 	c->tree = t;
 	supervisor_reload(c->sv, t, supervisor_gen(c->sv) + 1);
-	commands_wait(c, p);
+	if (conn != NULL)
+		commands_wait(c, p);
+	else
+		pending_free(p);
+}
+
+void
+commands_hangup(struct commands *c)
+{
+	commands_reload(c, NULL);
 }
 
 /* `scale TARGET N`: every worker TARGET names runs N instances. */

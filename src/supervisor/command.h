@@ -25,6 +25,8 @@ void		 commands_free(struct commands *);
 void		 commands_request(struct control_conn *, json_t *req, void *arg);
 /* A supervisor_cb for supervisor_on_change: finishes what is done. */
 void		 commands_changed(struct supervisor *, void *arg);
+/* HUP: a reload nobody waits for; a bad file is told in pmtree.log. */
+void		 commands_hangup(struct commands *);
 /* The tree is down: answers every `shutdown` and drops the rest. */
 void		 commands_down(struct commands *);
 

@@ -147,8 +147,8 @@ root_signal(struct supervisor *sv, int sig, void *arg)
 		logsup_reopen(r->logs);
 		return;
 	}
-	evlog("pmtree", "signal %s: nothing to do for it in this version",
-	    sig == SIGHUP ? "HUP" : "USR2");
+	if (sig == SIGHUP && r->cmds != NULL)
+		commands_hangup(r->cmds);
 }
 
 static bool
