@@ -162,15 +162,12 @@ client_read_line(int fd)
 	return (NULL);
 }
 
-json_t *
-client_call(struct client *c, json_t *req, int *exitcode)
+char *
+client_call_text(struct client *c, json_t *req)
 {
 	char *s = json_dumps(req, JSON_COMPACT), *line;
-	json_t *rep;
-	json_error_t err;
 
 	json_decref(req);
-	*exitcode = CLI_FAILED;
 	if (s == NULL || client_write_all(c->fd, s, strlen(s)) < 0 ||
 	    client_write_all(c->fd, "\n", 1) < 0) {
 		free(s);
@@ -178,11 +175,22 @@ client_call(struct client *c, json_t *req, int *exitcode)
 		return (NULL);
 	}
 	free(s);
-	if ((line = client_read_line(c->fd)) == NULL) {
+	if ((line = client_read_line(c->fd)) == NULL)
 		fprintf(stderr, "pmtree: %s: the tree closed the connection\n",
 		    c->path);
+	return (line);
+}
+
+json_t *
+client_call(struct client *c, json_t *req, int *exitcode)
+{
+	char *line;
+	json_t *rep;
+	json_error_t err;
+
+	*exitcode = CLI_FAILED;
+	if ((line = client_call_text(c, req)) == NULL)
 		return (NULL);
-	}
 	rep = json_loads(line, 0, &err);
 	free(line);
 	if (rep == NULL || !json_is_object(rep)) {

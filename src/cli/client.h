@@ -24,6 +24,8 @@ void	client_close(struct client *);
  */
 json_t	*client_call(struct client *, json_t *req, int *exitcode);
 
+/* Sends REQ (stolen); the reply line as it came (NULL on error), to free. */
+char	*client_call_text(struct client *, json_t *req);
 /* Connects, sends REQ (stolen), returns the reply or NULL with *RC set. */
 json_t	*client_request(const struct cli_opts *, json_t *req, int *rc);
 

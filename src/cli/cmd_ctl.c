@@ -7,7 +7,40 @@
 
 #include "cli.h"
 #include "client.h"
+#include "control.h"
 #include "render.h"
+
+/*
+ * --json: the object is printed as the tree sent it, unparsed (it is big).
+ * -1 when the reply is not a plain success: then it is parsed after all.
+ */
+static int
+status_print_raw(struct cli_opts *o, const char *target)
+{
+	size_t plen = strlen(CONTROL_STATUS_PREFIX), len;
+	struct client c;
+	char *line;
+	int rc;
+
+	if ((rc = client_open(&c, o)) != CLI_OK)
+		return (rc);
+	line = client_call_text(&c, json_pack("{ssss}", "cmd", "status",
+	    "target", target));
+	client_close(&c);
+	if (line == NULL)
+		return (CLI_FAILED);
+	len = strlen(line);
+	if (len <= plen + 1 || strncmp(line, CONTROL_STATUS_PREFIX, plen) != 0 ||
+	    line[len - 1] != '}') {
+		free(line);
+		return (-1);
+	}
+	line[len - 1] = '\n';
+	rc = fwrite(line + plen, 1, len - plen, stdout) == len - plen &&
+	    fflush(stdout) == 0 ? CLI_OK : CLI_FAILED;
+	free(line);
+	return (rc);
+}
 
 int
 cmd_status(struct cli_opts *o)
@@ -33,6 +66,8 @@ cmd_status(struct cli_opts *o)
 		fprintf(stderr, "pmtree: status: too many arguments\n");
 		return (CLI_USAGE);
 	}
+	if (json && (rc = status_print_raw(o, target)) >= 0)
+		return (rc);
 	rep = client_request(o, json_pack("{ssss}", "cmd", "status", "target", target),
 	    &rc);
 	if (rep == NULL)

@@ -160,11 +160,16 @@ control_reply(struct control_conn *c, json_t *reply)
 	char *s = json_dumps(reply, JSON_COMPACT);
 
 	json_decref(reply);
-	if (s != NULL) {
-		bufferevent_write(c->bev, s, strlen(s));
-		bufferevent_write(c->bev, "\n", 1);
-		free(s);
-	}
+	control_reply_text(c, s != NULL ? s : "{\"ok\":false}",
+	    s != NULL ? strlen(s) : 12);
+	free(s);
+}
+
+void
+control_reply_text(struct control_conn *c, const char *text, size_t len)
+{
+	bufferevent_write(c->bev, text, len);
+	bufferevent_write(c->bev, "\n", 1);
 	c->busy = 0;
 	if (c->closing) {
 		conn_finish(c);

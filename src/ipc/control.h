@@ -10,6 +10,12 @@
 #include <jansson.h>
 
 #define CONTROL_MAX_LINE	(64 * 1024)
+
+/*
+ * A successful `status` reply is exactly this prefix, the status object and
+ * "}": a client may print the object without parsing it.
+ */
+#define CONTROL_STATUS_PREFIX	"{\"ok\":true,\"status\":"
 #define CONTROL_IDLE_SECS	30
 
 struct event_base;
@@ -29,6 +35,9 @@ struct control	*control_open(struct event_base *, const char *path,
 void		 control_close(struct control *);
 /* Sends REPLY (stolen) as one line, then reads the next request. */
 void		 control_reply(struct control_conn *, json_t *reply);
+/* Sends TEXT, one JSON object already serialized, as the reply line. */
+void		 control_reply_text(struct control_conn *, const char *text,
+		    size_t len);
 /* A reply that says what failed, with the exit code the client should use. */
 void		 control_error(struct control_conn *, int exitcode,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

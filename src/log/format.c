@@ -108,8 +108,8 @@ utf8_seq(const unsigned char *s, size_t n)
 	return (len);
 }
 
-static void
-json_string(struct obuf *b, const char *s, size_t n)
+void
+format_json_string(struct obuf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t k = 0, seq;
@@ -144,11 +144,11 @@ format_json(struct obuf *b, const char *stamp, const char *name,
 	obuf_add(b, "{\"ts\":\"", 7);
 	obuf_add(b, stamp, FORMAT_STAMP_LEN);
 	obuf_add(b, "\",\"name\":", 9);
-	json_string(b, name, strlen(name));
+	format_json_string(b, name, strlen(name));
 	obuf_add(b, ",\"stream\":\"", 11);
 	obuf_add(b, stream, strlen(stream));
 	obuf_add(b, "\",\"line\":", 9);
-	json_string(b, line, len);
+	format_json_string(b, line, len);
 	obuf_add(b, "}\n", 2);
 }
 

@@ -23,6 +23,8 @@ void	obuf_reserve(struct obuf *, size_t more);
 void	obuf_add(struct obuf *, const void *, size_t);
 void	obuf_free(struct obuf *);
 
+/* S (N bytes) as a JSON string, quotes included; bad UTF-8 as \ufffd. */
+void	format_json_string(struct obuf *, const char *s, size_t n);
 /* RFC 3339 UTC with microseconds; BUF holds FORMAT_STAMP_LEN + 1. */
 void	format_stamp(char *buf, const struct timespec *);
 void	format_text(struct obuf *, const char *stamp, const char *name,

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "control.h"
 #include "evlog.h"
+#include "format.h"
 #include "logsup.h"
 #include "machine.h"
 #include "msg.h"
@@ -119,18 +120,22 @@ commands_status(struct commands *c, struct control_conn *conn, json_t *req)
 	    .started_ms = c->started_ms,
 	    .restarts = supervisor_restarts(c->sv) };
 	struct target *tg = NULL;
+	struct obuf b = { 0 };
 	size_t nt = 0;
-	json_t *st;
 
 	if (spec != NULL && *spec != '\0' &&
 	    (tg = commands_targets(conn, c->tree, c->sv, spec, &nt)) == NULL)
 		return;
 	sr.log = logsup_status(c->logs);
-	st = status_json(c->tree, supervisor_table(c->sv), &sr, tg, nt,
+	/* The envelope is fixed, so a client may print the object unparsed. */
+	obuf_add(&b, CONTROL_STATUS_PREFIX, strlen(CONTROL_STATUS_PREFIX));
+	status_write(&b, c->tree, supervisor_table(c->sv), &sr, tg, nt,
 	    supervisor_now());
+	obuf_add(&b, "}", 1);
 	json_decref(sr.log);
 	free(tg);
-	control_reply(conn, json_pack("{sbso}", "ok", 1, "status", st));
+	control_reply_text(conn, b.p, b.len);
+	obuf_free(&b);
 }
 
 /*

@@ -1,8 +1,16 @@
+/*
+ * `status --json` (SPEC §5), written straight into a buffer: for a tree of
+ * a thousand workers, building it as jansson objects cost more than reading
+ * /proc, which is the floor (one /proc/PID/stat per running worker).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "machine.h"
 #include "status.h"
 #include "units.h"
@@ -17,91 +25,124 @@ static const char *strategy_names[] = {
 /* Resident memory and CPU use of PID, as ps computes %CPU (over its life). */
 struct proc_usage {
 	long long	rss_bytes;
-	double		cpu_seconds;
 	double		cpu_percent;
 };
 
+/*
+ * One read of /proc/PID/stat, parsed by hand: cheaper than statm and
+ * schedstat together (measured: 10 µs a process, against 13).
+ */
 static int
 status_proc(int pid, uint64_t uptime_ms, struct proc_usage *u)
 {
+	static long page, hz;
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
-	long rss;
-	FILE *f;
-	size_t n;
+	ssize_t n;
+	int fd, k;
 
+	if (page == 0) {
+		page = sysconf(_SC_PAGESIZE);
+		hz = sysconf(_SC_CLK_TCK);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return (-1);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (-1);
 	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: skip past the last ')'. */
+	/* The command name may hold spaces and parentheses: from the last ')'. */
 	if ((p = strrchr(buf, ')')) == NULL)
 		return (-1);
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-	    "%*d %*d %*d %*d %*d %*d %*u %*u %ld", &ut, &st, &rss) != 3)
+	for (k = 0; k < 12 && p != NULL; k++)	/* to field 14, utime */
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
 		return (-1);
-	u->rss_bytes = (long long)rss * sysconf(_SC_PAGESIZE);
-	u->cpu_seconds = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	u->cpu_percent = uptime_ms > 0 ?
-	    100.0 * u->cpu_seconds * 1000.0 / (double)uptime_ms : 0.0;
+	ut = strtoull(p + 1, &p, 10);
+	st = strtoull(p + 1, &p, 10);
+	for (k = 0; k < 8 && p != NULL; k++)	/* to field 24, rss */
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return (-1);
+	u->rss_bytes = strtoll(p + 1, NULL, 10) * page;
+	u->cpu_percent = uptime_ms > 0 ? 100.0 * (double)(ut + st) / (double)hz *
+	    1000.0 / (double)uptime_ms : 0.0;
 	return (0);
 }
 
-static json_t *
-status_exit(const struct msg_node_state *st)
+/* --- a small JSON writer ------------------------------------------------ */
+
+static void
+jw_raw(struct obuf *b, const char *s)
+{
+	obuf_add(b, s, strlen(s));
+}
+
+static void
+jw_key(struct obuf *b, const char *key, bool first)
+{
+	obuf_reserve(b, strlen(key) + 4);
+	if (!first)
+		b->p[b->len++] = ',';
+	b->p[b->len++] = '"';
+	memcpy(b->p + b->len, key, strlen(key));
+	b->len += strlen(key);
+	b->p[b->len++] = '"';
+	b->p[b->len++] = ':';
+}
+
+static void
+jw_str(struct obuf *b, const char *key, const char *v)
+{
+	jw_key(b, key, false);
+	format_json_string(b, v, strlen(v));
+}
+
+static void
+jw_int(struct obuf *b, const char *key, long long v)
+{
+	char num[24];
+
+	jw_key(b, key, false);
+	snprintf(num, sizeof(num), "%lld", v);
+	jw_raw(b, num);
+}
+
+static void
+jw_int_or_null(struct obuf *b, const char *key, bool have, long long v)
+{
+	if (have)
+		jw_int(b, key, v);
+	else {
+		jw_key(b, key, false);
+		jw_raw(b, "null");
+	}
+}
+
+static void
+jw_exit(struct obuf *b, const struct msg_node_state *st)
 {
 	const char *name;
+	char buf[64];
 
+	jw_key(b, "last_exit", false);
 	if (!st->has_exit)
-		return (json_null());
-	if (st->exit_code >= 0)
-		return (json_pack("{si}", "code", st->exit_code));
-	name = units_signal_name(st->exit_sig);
-	if (name != NULL)
-		return (json_pack("{ss}", "signal", name));
-	return (json_pack("{si}", "signal", st->exit_sig));
-}
-
-static json_t *
-status_ms_or_null(bool cond, uint64_t v)
-{
-	return (cond ? json_integer((json_int_t)v) : json_null());
-}
-
-static json_t *
-status_worker(const struct cfg_node *n, const struct msg_node_state *st,
-    unsigned inst, unsigned count, uint64_t now)
-{
-	char name[300], path[4200];
-	struct proc_usage u = { 0 };
-	bool live = st->pid > 0;
-	uint64_t up = live && now > st->since_ms ? now - st->since_ms : 0;
-	bool have = live && status_proc(st->pid, up, &u) == 0;
-
-	if (count > 1) {
-		snprintf(name, sizeof(name), "%s:%u", n->name, inst);
-		snprintf(path, sizeof(path), "%s:%u", n->path, inst);
+		jw_raw(b, "null");
+	else if (st->exit_code >= 0) {
+		snprintf(buf, sizeof(buf), "{\"code\":%d}", st->exit_code);
+		jw_raw(b, buf);
+	} else if ((name = units_signal_name(st->exit_sig)) != NULL) {
+		snprintf(buf, sizeof(buf), "{\"signal\":\"%s\"}", name);
+		jw_raw(b, buf);
 	} else {
-		snprintf(name, sizeof(name), "%s", n->name);
-		snprintf(path, sizeof(path), "%s", n->path);
+		snprintf(buf, sizeof(buf), "{\"signal\":%d}", st->exit_sig);
+		jw_raw(b, buf);
 	}
-	return (json_pack("{ss ss ss si so ss sb so si so so so so so so}",
-	    "name", name, "path", path, "type", "worker", "instance", inst,
-	    "pid", live ? json_integer(st->pid) : json_null(),
-	    "state", sm_state_name((enum slot_state)st->state),
-	    "ready", st->ready != 0,
-	    "uptime_ms", status_ms_or_null(live, up),
-	    "restarts", (int)st->restarts,
-	    "last_exit", status_exit(st),
-	    "next_restart_ms", status_ms_or_null(st->state == SLOT_BACKOFF,
-	    st->next_ms > now ? st->next_ms - now : 0),
-	    "rss_bytes", have ? json_integer(u.rss_bytes) : json_null(),
-	    "cpu_percent", have ? json_real(u.cpu_percent) : json_null(),
-	    "status_text", json_null(),
-	    "metrics", json_object()));
 }
+
+/* --- the tree ----------------------------------------------------------- */
 
 struct walk {
 	const struct cfg_tree		*tree;
@@ -110,60 +151,106 @@ struct walk {
 	unsigned char			*keep;	/* by id: 0 no, 1 yes, 2 all below */
 	int				*inst;	/* by id: the instance asked */
 	uint64_t			 now;
+	struct obuf			*b;
+	bool				 first;	/* no comma before the next */
 };
 
-static json_t	*status_node(struct walk *, const struct cfg_node *, int);
+static void
+status_worker(struct walk *w, const struct cfg_node *n, unsigned inst,
+    unsigned count)
+{
+	const struct msg_node_state *st = nodetab_get(w->tab, n->id, inst);
+	struct obuf *b = w->b;
+	struct proc_usage u = { 0 };
+	bool live = st->pid > 0;
+	uint64_t up = live && w->now > st->since_ms ? w->now - st->since_ms : 0;
+	bool have = live && status_proc(st->pid, up, &u) == 0;
+	char name[300], cpu[32];
 
-static json_t *
+	obuf_add(b, w->first ? "{" : ",{", w->first ? 1 : 2);
+	w->first = false;
+	if (count > 1)
+		snprintf(name, sizeof(name), "%s:%u", n->name, inst);
+	else
+		snprintf(name, sizeof(name), "%s", n->name);
+	jw_key(b, "name", true);
+	format_json_string(b, name, strlen(name));
+	obuf_add(b, ",\"path\":\"", 9);
+	jw_raw(b, n->path);
+	if (count > 1) {
+		snprintf(name, sizeof(name), ":%u", inst);
+		jw_raw(b, name);
+	}
+	jw_raw(b, "\",\"type\":\"worker\"");
+	jw_int(b, "instance", inst);
+	jw_int_or_null(b, "pid", live, st->pid);
+	jw_str(b, "state", sm_state_name((enum slot_state)st->state));
+	jw_key(b, "ready", false);
+	jw_raw(b, st->ready ? "true" : "false");
+	jw_int_or_null(b, "uptime_ms", live, (long long)up);
+	jw_int(b, "restarts", st->restarts);
+	jw_exit(b, st);
+	jw_int_or_null(b, "next_restart_ms", st->state == SLOT_BACKOFF,
+	    st->next_ms > w->now ? (long long)(st->next_ms - w->now) : 0);
+	jw_int_or_null(b, "rss_bytes", have, u.rss_bytes);
+	jw_key(b, "cpu_percent", false);
+	snprintf(cpu, sizeof(cpu), "%.2f", u.cpu_percent);
+	jw_raw(b, have ? cpu : "null");
+	jw_raw(b, ",\"status_text\":null,\"metrics\":{}}");
+}
+
+static void	status_node(struct walk *, const struct cfg_node *, int);
+
+static void
 status_group(struct walk *w, const struct cfg_node *g, int all)
 {
 	const struct msg_node_state *st = nodetab_get(w->tab, g->id, 0);
-	json_t *kids = json_array(), *o;
 	bool isroot = g->parent == NULL;
 	int pid = isroot ? w->root->pid : st->pid;
+	struct obuf *b = w->b;
 	size_t k;
 
-	for (k = 0; k < g->group.nchildren; k++) {
-		o = status_node(w, g->group.children[k], all);
-		if (o != NULL) {
-			json_array_extend(kids, o);
-			json_decref(o);
-		}
-	}
-	return (json_pack("{ss ss ss so ss ss si sI si so}",
-	    "name", isroot ? w->tree->name : g->name, "path", g->path,
-	    "type", "supervisor",
-	    "pid", pid > 0 ? json_integer(pid) : json_null(),
-	    "state", isroot ? "running" : sm_state_name((enum slot_state)st->state),
-	    "strategy", strategy_names[g->group.strategy],
-	    "intensity", (int)g->group.intensity,
-	    "period_ms", (json_int_t)g->group.period_ms,
-	    "restarts", isroot ? (int)w->root->restarts : (int)st->restarts,
-	    "children", kids));
+	obuf_add(b, w->first ? "{" : ",{", w->first ? 1 : 2);
+	jw_key(b, "name", true);
+	format_json_string(b, isroot ? w->tree->name : g->name,
+	    strlen(isroot ? w->tree->name : g->name));
+	jw_str(b, "path", g->path);
+	jw_raw(b, ",\"type\":\"supervisor\"");
+	jw_int_or_null(b, "pid", pid > 0, pid);
+	jw_str(b, "state", isroot ? "running" :
+	    sm_state_name((enum slot_state)st->state));
+	jw_str(b, "strategy", strategy_names[g->group.strategy]);
+	jw_int(b, "intensity", g->group.intensity);
+	jw_int(b, "period_ms", (long long)g->group.period_ms);
+	jw_int(b, "restarts", isroot ? w->root->restarts : st->restarts);
+	jw_raw(b, ",\"children\":[");
+	w->first = true;
+	for (k = 0; k < g->group.nchildren; k++)
+		status_node(w, g->group.children[k], all);
+	jw_raw(b, "]}");
+	w->first = false;
 }
 
-/* A worker gives one entry per instance, so the result is always an array. */
-static json_t *
+/* A worker gives one entry per instance. */
+static void
 status_node(struct walk *w, const struct cfg_node *n, int all)
 {
-	json_t *arr;
 	unsigned k, count;
 
 	all = all || w->keep == NULL || w->keep[n->id] == 2;
 	if (!all && w->keep[n->id] == 0)
-		return (NULL);
-	if (n->kind == CFG_GROUP)
-		return (json_pack("[o]", status_group(w, n, all)));
-	arr = json_array();
+		return;
+	if (n->kind == CFG_GROUP) {
+		status_group(w, n, all);
+		return;
+	}
 	count = nodetab_count(w->tab, n->id);
 	for (k = 0; k < count; k++) {
 		if (w->inst != NULL && w->inst[n->id] >= 0 &&
 		    (unsigned)w->inst[n->id] != k && w->keep[n->id] == 2)
 			continue;
-		json_array_append_new(arr, status_worker(n,
-		    nodetab_get(w->tab, n->id, k), k, count, w->now));
+		status_worker(w, n, k, count);
 	}
-	return (arr);
 }
 
 /* Marks the targets (2) and their ancestors (1). */
@@ -186,21 +273,29 @@ status_mark(struct walk *w, const struct target *t, size_t nt)
 	}
 }
 
-json_t *
-status_json(const struct cfg_tree *t, struct nodetab *tab,
+void
+status_write(struct obuf *b, const struct cfg_tree *t, struct nodetab *tab,
     const struct status_root *r, const struct target *targets, size_t nt,
     uint64_t now)
 {
-	struct walk w = { .tree = t, .tab = tab, .root = r, .now = now };
-	json_t *tree;
+	struct walk w = { .tree = t, .tab = tab, .root = r, .now = now, .b = b,
+	    .first = true };
+	char *log;
 
 	if (nt > 0)
 		status_mark(&w, targets, nt);
-	tree = status_group(&w, t->root, nt == 0 || w.keep[0] == 2);
+	jw_raw(b, "{\"name\":");
+	format_json_string(b, t->name, strlen(t->name));
+	jw_int(b, "pid", r->pid);
+	jw_str(b, "version", PMTREE_VERSION);
+	jw_int(b, "uptime_ms", (long long)(now - r->started_ms));
+	jw_key(b, "log", false);
+	log = json_dumps(r->log, JSON_COMPACT);
+	jw_raw(b, log != NULL ? log : "null");
+	free(log);
+	jw_key(b, "tree", false);
+	status_group(&w, t->root, nt == 0 || w.keep[0] == 2);
+	jw_raw(b, "}");
 	free(w.keep);
 	free(w.inst);
-	return (json_pack("{ss si ss sI sO so}",
-	    "name", t->name, "pid", r->pid, "version", PMTREE_VERSION,
-	    "uptime_ms", (json_int_t)(now - r->started_ms),
-	    "log", r->log, "tree", tree));
 }

@@ -19,8 +19,13 @@ struct status_root {
 	json_t		*log;		/* the collector's object (borrowed) */
 };
 
-/* The whole object; with targets, the tree pruned to them and their ancestors. */
-json_t	*status_json(const struct cfg_tree *, struct nodetab *,
+struct obuf;
+
+/*
+ * Appends the whole object to B; with targets, the tree pruned to them and
+ * their ancestors.
+ */
+void	status_write(struct obuf *b, const struct cfg_tree *, struct nodetab *,
 	    const struct status_root *, const struct target *, size_t ntargets,
 	    uint64_t now);
 
