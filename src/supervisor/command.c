@@ -112,8 +112,35 @@ commands_targets(struct control_conn *conn, const struct cfg_tree *t,
 	return (tg);
 }
 
+const struct cfg_tree *
+commands_tree(void *arg)
+{
+	return (((struct commands *)arg)->tree);
+}
+
+struct nodetab *
+commands_table(void *arg)
+{
+	return (supervisor_table(((struct commands *)arg)->sv));
+}
+
+/* The whole `status --json` object, for /status. */
+void
+commands_status(struct obuf *b, void *arg)
+{
+	struct commands *c = arg;
+	struct status_root sr = { .pid = (int)getpid(),
+	    .started_ms = c->started_ms,
+	    .restarts = supervisor_restarts(c->sv) };
+
+	sr.log = logsup_status(c->logs);
+	status_write(b, c->tree, supervisor_table(c->sv), &sr, NULL, 0,
+	    supervisor_now());
+	json_decref(sr.log);
+}
+
 static void
-commands_status(struct commands *c, struct control_conn *conn, json_t *req)
+commands_status_req(struct commands *c, struct control_conn *conn, json_t *req)
 {
 	const char *spec = json_string_value(json_object_get(req, "target"));
 	struct status_root sr = { .pid = (int)getpid(),
@@ -556,7 +583,7 @@ commands_request(struct control_conn *conn, json_t *req, void *arg)
 	int op;
 
 	if (strcmp(cmd, "status") == 0) {
-		commands_status(c, conn, req);
+		commands_status_req(c, conn, req);
 		return;
 	}
 	if (strcmp(cmd, "shutdown") == 0) {

@@ -175,10 +175,21 @@ cell_spawn(struct sm *sm, size_t i, const struct sev *e)
 		slot_timer(sm, i, e->now + s->node->worker.ready_timeout_ms);
 }
 
+/* The watchdog, for the workers that asked for one, runs while they run. */
+static void
+slot_watchdog(struct sm *sm, size_t i, uint64_t now)
+{
+	const struct slot *s = &sm->slots[i];
+
+	if (!slot_is_group(s) && s->node->worker.watchdog_ms > 0)
+		slot_timer(sm, i, now + s->node->worker.watchdog_ms);
+}
+
 static void
 cell_ready(struct sm *sm, size_t i, const struct sev *e)
 {
 	slot_set(sm, i, SLOT_RUNNING);
+	slot_watchdog(sm, i, e->now);
 }
 
 /* Sends the stop signal, or SIGKILL at once for brutal_kill. */
@@ -204,14 +215,32 @@ cell_stop(struct sm *sm, size_t i, const struct sev *e)
 		slot_timer(sm, i, e->now + grace);
 }
 
-/* A second reason to stop: a command or shutdown outranks a strategy stop. */
+/*
+ * A second reason to stop: a command or shutdown outranks a strategy stop.
+ * A worker stopping by itself (STOPPING=1) has had no signal yet: now it does.
+ */
 static void
 cell_restop(struct sm *sm, size_t i, const struct sev *e)
 {
 	struct slot *s = &sm->slots[i];
 
+	if (s->why == WHY_NONE) {
+		cell_stop(sm, i, e);
+		return;
+	}
 	if (e->why > s->why)
 		s->why = e->why;
+}
+
+/* A running worker's watchdog ran out: it is hung, so it is ended. */
+static void
+cell_watchdog(struct sm *sm, size_t i, const struct sev *e)
+{
+	struct sev stop = *e;
+
+	sm_note(sm, i, NOTE_WATCHDOG, 0);
+	stop.why = WHY_FAILED;
+	cell_stop(sm, i, &stop);
 }
 
 static void
@@ -294,7 +323,7 @@ static cell_fn *const table[SLOT_NSTATES][SEV_NEVENTS] = {
 	[SLOT_STARTING] = { cell_ignore, cell_ready,  cell_exit,   cell_stop,
 			    cell_ready_timeout },
 	[SLOT_RUNNING] =  { cell_ignore, cell_ignore, cell_exit,   cell_stop,
-			    cell_ignore },
+			    cell_watchdog },
 	[SLOT_STOPPING] = { cell_ignore, cell_ignore, cell_exit,   cell_restop,
 			    cell_kill },
 	[SLOT_STOPPED] =  { cell_spawn,  cell_ignore, cell_ignore, cell_ignore,
@@ -408,7 +437,8 @@ sm_stop_step(struct sm *sm, uint64_t now)
 	e.why = sm->shutting_down ? WHY_SHUTDOWN : sm->stop_why;
 	while (sm->stop_at > sm->stop_from) {
 		s = &sm->slots[sm->stop_at - 1];
-		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
+		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING ||
+		    (s->state == SLOT_STOPPING && s->why == WHY_NONE))
 			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
 		if (s->state == SLOT_STOPPING)
 			return (true);
@@ -709,6 +739,25 @@ sm_cmd_restart_all(struct sm *sm, uint64_t now)
 	}
 	sm_stop_from(sm, 0, WHY_RESTART);
 	sm->stop_at = sm->nslots;
+	sm_step(sm, now);
+}
+
+void
+sm_watchdog(struct sm *sm, size_t i, uint64_t now)
+{
+	if (sm->slots[i].state == SLOT_RUNNING && sm->slots[i].due != 0)
+		slot_watchdog(sm, i, now);
+}
+
+void
+sm_self_stopping(struct sm *sm, size_t i, uint64_t now)
+{
+	struct slot *s = &sm->slots[i];
+
+	if (s->state != SLOT_STARTING && s->state != SLOT_RUNNING)
+		return;
+	slot_set(sm, i, SLOT_STOPPING);
+	s->why = WHY_NONE;
 	sm_step(sm, now);
 }
 

@@ -99,6 +99,7 @@ enum note {
 	NOTE_GAVE_UP,		/* value = restarts within the period */
 	NOTE_READY_TIMEOUT,
 	NOTE_KILL,		/* shutdown time over: SIGKILL */
+	NOTE_WATCHDOG,		/* no WATCHDOG=1 in time: hung */
 };
 
 struct action {
@@ -140,6 +141,11 @@ void	sm_exited(struct sm *, size_t slot, struct exit_info, uint64_t now);
 void	sm_timer(struct sm *, size_t slot, uint64_t now);
 void	sm_shutdown(struct sm *, int status, uint64_t now);
 void	sm_kill_all(struct sm *, uint64_t now);
+
+/* WATCHDOG=1 from a running worker: its watchdog starts over. */
+void	sm_watchdog(struct sm *, size_t slot, uint64_t now);
+/* STOPPING=1: it stops by itself; its exit is judged by its restart type. */
+void	sm_self_stopping(struct sm *, size_t slot, uint64_t now);
 
 /*
  * Commands.  A slot stopped by command is held: it stays stopped, across

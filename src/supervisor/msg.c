@@ -7,4 +7,7 @@ const struct ipc_type msg_types[MSG_NTYPES] = {
 	    sizeof(struct msg_command) },
 	[MSG_RELOAD] = { sizeof(struct msg_reload), sizeof(struct msg_reload) },
 	[MSG_SCALE] = { sizeof(struct msg_scale), sizeof(struct msg_scale) },
+	[MSG_NODE_INFO] = { sizeof(struct msg_node_info),
+	    sizeof(struct msg_node_info) +
+	    NOTIFY_MAX_METRICS * sizeof(struct notify_metric) + NOTIFY_DGRAM_MAX },
 };

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "ipc.h"
+#include "notify.h"
 
 enum msg_type {
 	MSG_NONE,
@@ -12,6 +13,7 @@ enum msg_type {
 	MSG_COMMAND,	/* parent -> child: act on a node of the child's subtree */
 	MSG_RELOAD,	/* parent -> child: the file was reloaded */
 	MSG_SCALE,	/* parent -> child: run N instances of a worker */
+	MSG_NODE_INFO,	/* child -> parent: what a worker said (sd_notify) */
 	MSG_NTYPES
 };
 
@@ -66,6 +68,19 @@ struct msg_scale {
 	uint32_t	gen;
 	uint32_t	node;
 	uint32_t	count;
+};
+
+/*
+ * STATUS= and X_METRIC_ of a worker: NMETRICS struct notify_metric follow,
+ * then STATUS_LEN bytes of text (HAS_STATUS: a STATUS= came, maybe empty).
+ */
+struct msg_node_info {
+	uint32_t	gen;
+	uint32_t	node;
+	uint32_t	instance;
+	uint16_t	status_len;
+	uint8_t		nmetrics;
+	uint8_t		has_status;
 };
 
 extern const struct ipc_type msg_types[MSG_NTYPES];

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine.h"
 #include "nodetab.h"
 #include "xmalloc.h"
 
@@ -24,6 +25,7 @@ nodetab_init(struct nodetab *t, const struct cfg_tree *tree,
 	t->n = nodetab_last(top) - top->id + 1;
 	t->byid = xcalloc(t->n, sizeof(*t->byid));
 	t->count = xcalloc(t->n, sizeof(*t->count));
+	t->info = xcalloc(t->n, sizeof(*t->info));
 	for (k = 0; k < t->n; k++) {
 		const struct cfg_node *c = tree->nodes[t->first + k];
 
@@ -33,17 +35,37 @@ nodetab_init(struct nodetab *t, const struct cfg_tree *tree,
 	}
 }
 
+/* Frees the info of every instance of index K from FROM up. */
+static void
+nodetab_forget(struct nodetab *t, unsigned k, unsigned from)
+{
+	unsigned i;
+
+	if (t->info[k] == NULL)
+		return;
+	for (i = from; i < t->count[k]; i++) {
+		free(t->info[k][i].status);
+		free(t->info[k][i].metrics);
+		memset(&t->info[k][i], 0, sizeof(t->info[k][i]));
+	}
+}
+
 void
 nodetab_free(struct nodetab *t)
 {
 	unsigned k;
 
-	for (k = 0; k < t->n; k++)
+	for (k = 0; k < t->n; k++) {
+		nodetab_forget(t, k, 0);
 		free(t->byid[k]);
+		free(t->info[k]);
+	}
 	free(t->byid);
 	free(t->count);
+	free(t->info);
 	t->byid = NULL;
 	t->count = NULL;
+	t->info = NULL;
 }
 
 struct msg_node_state *
@@ -71,10 +93,85 @@ nodetab_resize(struct nodetab *t, unsigned id, unsigned n)
 	if (id < t->first || k >= t->n || n == 0)
 		return;
 	old = t->count[k];
+	if (n < old)
+		nodetab_forget(t, k, n);
 	t->byid[k] = xreallocarray(t->byid[k], n, sizeof(**t->byid));
-	if (n > old)
+	if (t->info[k] != NULL)
+		t->info[k] = xreallocarray(t->info[k], n, sizeof(**t->info));
+	if (n > old) {
 		memset(&t->byid[k][old], 0, (n - old) * sizeof(**t->byid));
+		if (t->info[k] != NULL)
+			memset(&t->info[k][old], 0, (n - old) * sizeof(**t->info));
+	}
 	t->count[k] = n;
+}
+
+void
+nodetab_store(struct nodetab *t, struct msg_node_state *at,
+    const struct msg_node_state *st)
+{
+	struct nodeinfo *ni;
+
+	if (st->state == SLOT_STARTING && at->state != SLOT_STARTING &&
+	    (ni = (struct nodeinfo *)nodetab_info(t, st->node, st->instance)) != NULL) {
+		free(ni->status);
+		free(ni->metrics);
+		memset(ni, 0, sizeof(*ni));
+	}
+	*at = *st;
+}
+
+const struct nodeinfo *
+nodetab_info(const struct nodetab *t, unsigned id, unsigned instance)
+{
+	unsigned k = id - t->first;
+
+	if (id < t->first || k >= t->n || instance >= t->count[k] ||
+	    t->info[k] == NULL)
+		return (NULL);
+	return (&t->info[k][instance]);
+}
+
+struct nodeinfo *
+nodetab_get_info(struct nodetab *t, unsigned id, unsigned instance)
+{
+	unsigned k = id - t->first;
+
+	if (id < t->first || k >= t->n || instance >= t->count[k])
+		return (NULL);
+	if (t->info[k] == NULL)
+		t->info[k] = xcalloc(t->count[k], sizeof(**t->info));
+	return (&t->info[k][instance]);
+}
+
+void
+nodetab_tell(struct nodetab *t, unsigned id, unsigned instance,
+    const char *status, size_t status_len, const struct notify_metric *m,
+    size_t nm)
+{
+	struct nodeinfo *ni = nodetab_get_info(t, id, instance);
+	size_t k, j;
+
+	if (ni == NULL)
+		return;
+	if (status != NULL) {
+		free(ni->status);
+		ni->status = xmalloc(status_len + 1);
+		memcpy(ni->status, status, status_len);
+		ni->status[status_len] = '\0';
+	}
+	for (k = 0; k < nm; k++) {
+		for (j = 0; j < ni->nmetrics; j++) {
+			if (strcmp(ni->metrics[j].name, m[k].name) == 0)
+				break;
+		}
+		if (j == ni->nmetrics) {
+			ni->metrics = xreallocarray(ni->metrics, j + 1,
+			    sizeof(*ni->metrics));
+			ni->nmetrics++;
+		}
+		ni->metrics[j] = m[k];
+	}
 }
 
 void

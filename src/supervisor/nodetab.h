@@ -12,6 +12,14 @@
 
 #include "config.h"
 #include "msg.h"
+#include "notify.h"
+
+/* What a worker says of itself (sd_notify): kept apart, it varies in size. */
+struct nodeinfo {
+	char			*status;	/* STATUS=, or NULL */
+	struct notify_metric	*metrics;
+	size_t			 nmetrics;
+};
 
 struct nodetab {
 	const struct cfg_tree	 *tree;
@@ -19,6 +27,7 @@ struct nodetab {
 	unsigned		  n;
 	struct msg_node_state	**byid;		/* one array of instances */
 	unsigned		 *count;	/* instances now (scale) */
+	struct nodeinfo		**info;		/* by id, then instance; lazily */
 	uint32_t		  gen;		/* the configuration's number */
 };
 
@@ -32,6 +41,18 @@ struct msg_node_state *nodetab_get(struct nodetab *, unsigned id,
 unsigned nodetab_count(const struct nodetab *, unsigned id);
 /* A worker scaled to N instances; new entries are zero. */
 void	nodetab_resize(struct nodetab *, unsigned id, unsigned n);
+/* Stores a state; a new start forgets what the worker said of itself. */
+void	nodetab_store(struct nodetab *, struct msg_node_state *at,
+	    const struct msg_node_state *);
+/* The instance's info, NULL if it said nothing; _get_info makes one. */
+const struct nodeinfo *nodetab_info(const struct nodetab *, unsigned id,
+	    unsigned instance);
+struct nodeinfo *nodetab_get_info(struct nodetab *, unsigned id,
+	    unsigned instance);
+/* Merges STATUS (if not NULL) and metrics into the instance's info. */
+void	nodetab_tell(struct nodetab *, unsigned id, unsigned instance,
+	    const char *status, size_t status_len,
+	    const struct notify_metric *, size_t nmetrics);
 /* Copies what FROM knows of each node of T's subtree, found by path. */
 void	nodetab_carry(struct nodetab *t, struct nodetab *from);
 /* The ids of NODE's subtree are node->id .. nodetab_last(node). */

@@ -63,15 +63,25 @@ pidmap_put(struct pidmap *m, pid_t pid, size_t slot)
 }
 
 int
-pidmap_has(const struct pidmap *m, pid_t pid)
+pidmap_get(const struct pidmap *m, pid_t pid, size_t *slot)
 {
 	size_t k;
 
 	for (k = pidmap_hash(m, pid); m->v[k].pid != 0; k = (k + 1) & (m->cap - 1)) {
-		if (m->v[k].pid == pid)
-			return (1);
+		if (m->v[k].pid == pid) {
+			*slot = m->v[k].slot;
+			return (0);
+		}
 	}
-	return (0);
+	return (-1);
+}
+
+int
+pidmap_has(const struct pidmap *m, pid_t pid)
+{
+	size_t slot;
+
+	return (pid > 0 && pidmap_get(m, pid, &slot) == 0);
 }
 
 int

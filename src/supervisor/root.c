@@ -20,6 +20,7 @@
 #include "control.h"
 #include "evlog.h"
 #include "fsutil.h"
+#include "http.h"
 #include "logsup.h"
 #include "machine.h"
 #include "proctitle.h"
@@ -37,6 +38,7 @@ struct root {
 	bool			 to_stdout;
 	struct commands		*cmds;
 	struct control		*ctl;
+	struct http		*http;
 	struct logsup		*logs;
 };
 
@@ -172,6 +174,20 @@ root_close_control(struct root *r)
 	}
 }
 
+/* It answers while the tree is still starting: so it opens first. */
+static int
+root_http(struct root *r, struct event_base *base)
+{
+	struct http_view v = { .tree = commands_tree, .table = commands_table,
+	    .status = commands_status, .arg = r->cmds };
+
+	if ((r->http = http_open(base, r->tree->control_http, &v)) != NULL)
+		return (0);
+	evlog("pmtree", "control.http %s: %s", r->tree->control_http,
+	    strerror(errno));
+	return (-1);
+}
+
 static int
 root_loop(struct root *r)
 {
@@ -197,6 +213,8 @@ root_loop(struct root *r)
 		evlog("pmtree", "control socket %s: %s", r->sock, strerror(errno));
 		goto out;
 	}
+	if (r->tree->control_http != NULL && root_http(r, base) < 0)
+		goto out;
 	supervisor_on_ready(sv, root_ready, r);
 	supervisor_on_signal(sv, root_signal, r);
 	supervisor_on_change(sv, commands_changed, r->cmds);
@@ -204,6 +222,8 @@ root_loop(struct root *r)
 	evlog("pmtree", "starting tree %s (pid %d)", r->tree->name, (int)getpid());
 	status = supervisor_run(sv);
 out:
+	http_close(r->http);
+	r->http = NULL;
 	supervisor_free(sv);
 	if (r->logs != NULL)
 		logsup_stop(r->logs);

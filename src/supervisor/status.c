@@ -22,17 +22,12 @@ static const char *strategy_names[] = {
 	[CFG_REST_FOR_ONE] = "rest_for_one",
 };
 
-/* Resident memory and CPU use of PID, as ps computes %CPU (over its life). */
-struct proc_usage {
-	long long	rss_bytes;
-	double		cpu_percent;
-};
 
 /*
  * One read of /proc/PID/stat, parsed by hand: cheaper than statm and
  * schedstat together (measured: 10 µs a process, against 13).
  */
-static int
+int
 status_proc(int pid, uint64_t uptime_ms, struct proc_usage *u)
 {
 	static long page, hz;
@@ -67,10 +62,13 @@ status_proc(int pid, uint64_t uptime_ms, struct proc_usage *u)
 	if (p == NULL)
 		return (-1);
 	u->rss_bytes = strtoll(p + 1, NULL, 10) * page;
-	u->cpu_percent = uptime_ms > 0 ? 100.0 * (double)(ut + st) / (double)hz *
-	    1000.0 / (double)uptime_ms : 0.0;
+	u->cpu_seconds = (double)(ut + st) / (double)hz;
+	u->cpu_percent = uptime_ms > 0 ?
+	    100.0 * u->cpu_seconds * 1000.0 / (double)uptime_ms : 0.0;
 	return (0);
 }
+
+static void	status_info(struct obuf *, const struct nodeinfo *);
 
 /* --- a small JSON writer ------------------------------------------------ */
 
@@ -196,10 +194,32 @@ status_worker(struct walk *w, const struct cfg_node *n, unsigned inst,
 	jw_key(b, "cpu_percent", false);
 	snprintf(cpu, sizeof(cpu), "%.2f", u.cpu_percent);
 	jw_raw(b, have ? cpu : "null");
-	jw_raw(b, ",\"status_text\":null,\"metrics\":{}}");
+	status_info(b, nodetab_info(w->tab, n->id, inst));
+	jw_raw(b, "}");
 }
 
 static void	status_node(struct walk *, const struct cfg_node *, int);
+
+/* What the worker said of itself: STATUS= and its X_METRIC_ values. */
+static void
+status_info(struct obuf *b, const struct nodeinfo *ni)
+{
+	char num[64];
+	size_t k;
+
+	jw_key(b, "status_text", false);
+	if (ni != NULL && ni->status != NULL)
+		format_json_string(b, ni->status, strlen(ni->status));
+	else
+		jw_raw(b, "null");
+	jw_raw(b, ",\"metrics\":{");
+	for (k = 0; ni != NULL && k < ni->nmetrics; k++) {
+		jw_key(b, ni->metrics[k].name, k == 0);
+		snprintf(num, sizeof(num), "%.17g", ni->metrics[k].value);
+		jw_raw(b, num);
+	}
+	jw_raw(b, "}");
+}
 
 static void
 status_group(struct walk *w, const struct cfg_node *g, int all)

@@ -21,6 +21,16 @@ struct status_root {
 
 struct obuf;
 
+/* Resident memory and CPU use of a process, %CPU as ps gives it (over its life). */
+struct proc_usage {
+	long long	rss_bytes;
+	double		cpu_seconds;
+	double		cpu_percent;
+};
+
+/* Reads PID's usage from /proc; -1 if it is gone. */
+int	status_proc(int pid, uint64_t uptime_ms, struct proc_usage *);
+
 /*
  * Appends the whole object to B; with targets, the tree pruned to them and
  * their ancestors.

@@ -26,7 +26,10 @@
 #include "logconn.h"
 #include "machine.h"
 #include "msg.h"
+#include "notify.h"
 #include "orphans.h"
+#include "probe.h"
+#include "format.h"
 #include "pidmap.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -43,6 +46,8 @@ struct child {
 	struct event		*timer;
 	struct ipc		*ipc;	/* a child group's channel */
 	struct event		*drain;	/* reaped, waiting for its output */
+	struct probe		*probe;	/* readiness it does not announce */
+	bool			 reloading;	/* RELOADING=1: not ready */
 	struct exit_info	 exit;
 	pid_t			 draining;
 	char			 name[256];
@@ -56,6 +61,9 @@ struct supervisor {
 	struct child		**kids;		/* stable: callbacks hold them */
 	struct pidmap		 pids;
 	struct pidmap		 draining;	/* reaped, output not yet drained */
+	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
+	struct event		*notify_ev;
+	unsigned long		 notify_dropped;	/* not from a worker of ours */
 	struct logconn		*logc;
 	struct nodetab		 tab;
 	struct ipc		*up;
@@ -146,12 +154,16 @@ sv_report(struct supervisor *sv, size_t i)
 	if (s->retired)
 		return;	/* gone from the configuration, not from the world */
 	st = nodetab_get(&sv->tab, s->node->id, s->instance);
+	if (s->state == SLOT_STARTING && st->state != SLOT_STARTING)
+		nodetab_store(&sv->tab, st, &(struct msg_node_state){
+		    .node = s->node->id, .instance = s->instance,
+		    .state = SLOT_STARTING });
 	st->gen = sv->tab.gen;
 	st->node = s->node->id;
 	st->instance = s->instance;
 	st->pid = sm_slot_live(s) ? sv->kids[i]->pid : 0;
 	st->state = (uint8_t)s->state;
-	st->ready = s->state == SLOT_RUNNING;
+	st->ready = s->state == SLOT_RUNNING && !sv->kids[i]->reloading;
 	st->restarts = s->starts > 0 ? s->starts - 1 : 0;
 	st->has_exit = s->has_exit;
 	st->held = s->held;
@@ -268,6 +280,31 @@ sv_pipes(int out[2], int err[2])
 	return (-1);
 }
 
+/* NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog. */
+static void
+sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
+    struct spawn_req *req)
+{
+	const struct slot *s = &sv->sm.slots[i];
+	const struct cfg_worker *w = &s->node->worker;
+	char buf[64];
+
+	workerenv_build(env, sv->tree, s->node, s->instance, sv->kids[i]->name);
+	notify_name(buf, sizeof(buf), getpid());
+	workerenv_set(env, "NOTIFY_SOCKET", buf);
+	if (w->watchdog_ms > 0) {
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)w->watchdog_ms * 1000);
+		workerenv_set(env, "WATCHDOG_USEC", buf);
+		req->pid_slot = workerenv_set(env, "WATCHDOG_PID",
+		    "0000000000000000") + strlen("WATCHDOG_PID=");
+	}
+	req->envp = env->envp;
+	req->path = workerenv_get(env, "PATH");
+}
+
+static void	sv_probe_ready(void *);
+
 static void
 sv_spawn_worker(struct supervisor *sv, size_t i)
 {
@@ -276,25 +313,33 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
 	    .extra_fd = -1 };
 	struct workerenv env;
-	int out[2], err[2], xerr, saved;
+	int out[2], err[2], rfd[2] = { -1, -1 }, xerr, saved;
 	pid_t pid;
 
-	if (sv_pipes(out, err) < 0) {
+	if (sv_pipes(out, err) < 0 ||
+	    (w->ready == CFG_READY_FD && pipe2(rfd, O_CLOEXEC) < 0)) {
 		sv_spawn_failed(sv, i, "pipe", errno);
 		return;
 	}
 	req.out_fd = out[1];
 	req.err_fd = err[1];
-	workerenv_build(&env, sv->tree, s->node, s->instance, sv->kids[i]->name);
-	req.envp = env.envp;
-	req.path = workerenv_get(&env, "PATH");
+	req.extra_fd = rfd[1];
+	req.extra_to = w->ready_fd;
+	sv_worker_env(sv, i, &env, &req);
 	pid = spawn_worker(&req, &xerr);
 	saved = errno;
 	workerenv_free(&env);
+	if (rfd[1] >= 0)
+		close(rfd[1]);
 	if (pid > 0 && xerr != 0)	/* in its own log, as an err record */
 		dprintf(err[1], "exec %s: %s\n", w->argv[0], strerror(xerr));
 	close(out[1]);
 	close(err[1]);
+	if (pid < 0 || xerr != 0) {
+		if (rfd[0] >= 0)
+			close(rfd[0]);
+		rfd[0] = -1;
+	}
 	if (pid < 0) {
 		close(out[0]);
 		close(err[0]);
@@ -302,6 +347,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		return;
 	}
 	sv->kids[i]->pid = pid;
+	sv->kids[i]->reloading = false;
 	pidmap_put(&sv->pids, pid, i);
 	logconn_add(sv->logc, &(struct logmsg){ .instance = s->instance,
 	    .pid = pid, .multi = nodetab_count(&sv->tab, s->node->id) > 1,
@@ -316,6 +362,97 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	sv_report(sv, i);	/* its pid, while it is starting */
 	if (w->ready == CFG_READY_NONE)
 		sm_ready(&sv->sm, i, supervisor_now());
+	else if (w->ready != CFG_READY_NOTIFY)
+		sv->kids[i]->probe = probe_start(sv->base, w, rfd[0],
+		    sv_probe_ready, sv->kids[i]);
+}
+
+static void
+sv_probe_ready(void *arg)
+{
+	struct child *k = arg;
+
+	probe_free(k->probe);
+	k->probe = NULL;
+	evlog(k->name, "ready");
+	sm_ready(&k->sv->sm, k->slot, supervisor_now());
+	sv_drain(k->sv);
+}
+
+/* --- sd_notify ------------------------------------------------------------ */
+
+/* What a worker says of itself goes up to the root, which shows it. */
+static void
+sv_send_info(struct supervisor *sv, const struct slot *s,
+    const struct notify_msg *m)
+{
+	struct msg_node_info h = { .gen = sv->tab.gen, .node = s->node->id,
+	    .instance = s->instance, .nmetrics = (uint8_t)m->nmetrics,
+	    .has_status = m->status != NULL,
+	    .status_len = (uint16_t)(m->status != NULL ? m->status_len : 0) };
+	struct obuf b = { 0 };
+
+	nodetab_tell(&sv->tab, h.node, h.instance, m->status, h.status_len,
+	    m->metrics, m->nmetrics);
+	if (sv->up == NULL)
+		return;
+	obuf_add(&b, &h, sizeof(h));
+	obuf_add(&b, m->metrics, m->nmetrics * sizeof(*m->metrics));
+	if (h.status_len > 0)
+		obuf_add(&b, m->status, h.status_len);
+	(void)ipc_send(sv->up, MSG_NODE_INFO, b.p, b.len);
+	obuf_free(&b);
+}
+
+static void
+sv_notified(struct supervisor *sv, size_t i, const struct notify_msg *m)
+{
+	const struct slot *s = &sv->sm.slots[i];
+	struct child *k = sv->kids[i];
+	uint64_t now = supervisor_now();
+	bool was = k->reloading;
+
+	if (m->reloading)
+		k->reloading = true;
+	if (m->ready) {
+		k->reloading = false;
+		if (s->state == SLOT_STARTING &&
+		    s->node->worker.ready == CFG_READY_NOTIFY) {
+			evlog(k->name, "ready");
+			sm_ready(&sv->sm, i, now);
+		}
+	}
+	if (m->watchdog)
+		sm_watchdog(&sv->sm, i, now);
+	if (m->stopping)
+		sm_self_stopping(&sv->sm, i, now);
+	if (m->status != NULL || m->nmetrics > 0)
+		sv_send_info(sv, s, m);
+	if (k->reloading != was)
+		sv_report(sv, i);
+	sv_drain(sv);
+}
+
+/* Datagrams from anyone but our own workers are dropped, and counted. */
+static void
+sv_notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	char buf[NOTIFY_DGRAM_MAX];
+	struct notify_msg m;
+	size_t i;
+	ssize_t n;
+	pid_t pid;
+
+	while ((n = notify_recv(fd, buf, &pid)) >= 0) {
+		if (n == 0 || pidmap_get(&sv->pids, pid, &i) < 0 ||
+		    sv->sm.slots[i].node->kind != CFG_WORKER) {
+			sv->notify_dropped++;
+			continue;
+		}
+		notify_parse(buf, (size_t)n, &m);
+		sv_notified(sv, i, &m);
+	}
 }
 
 static int	sv_group_msg(struct ipc *, uint16_t, const void *, size_t, void *);
@@ -383,6 +520,10 @@ sv_note(struct supervisor *sv, const struct action *a)
 		break;
 	case NOTE_KILL:
 		evlog(who, "did not stop in time: SIGKILL");
+		break;
+	case NOTE_WATCHDOG:
+		evlog(who, "no WATCHDOG=1 within %llu ms: hung, stopping",
+		    (unsigned long long)sv->sm.slots[a->slot].node->worker.watchdog_ms);
 		break;
 	}
 }
@@ -596,6 +737,7 @@ sv_plan(const struct supervisor *sv, const struct cfg_node *g,
 static void
 sv_child_free(struct child *k)
 {
+	probe_free(k->probe);
 	if (k->timer != NULL)
 		event_free(k->timer);
 	if (k->drain != NULL)
@@ -762,6 +904,34 @@ supervisor_gen(struct supervisor *sv)
 
 /* --- child groups ------------------------------------------------------- */
 
+/* A worker below said something of itself: kept here, passed up. */
+static int
+sv_group_info(struct supervisor *sv, const struct cfg_node *g,
+    const void *data, size_t len)
+{
+	struct msg_node_info h;
+	struct notify_metric met[NOTIFY_MAX_METRICS];
+	const char *p = data;
+
+	memcpy(&h, data, sizeof(h));
+	if (h.nmetrics > NOTIFY_MAX_METRICS || len != sizeof(h) +
+	    h.nmetrics * sizeof(*met) + h.status_len ||
+	    h.node <= g->id || h.node > nodetab_last(g) ||
+	    nodetab_get(&sv->tab, h.node, h.instance) == NULL)
+		return (-1);
+	if (h.gen != sv->tab.gen)
+		return (0);
+	memcpy(met, p + sizeof(h), h.nmetrics * sizeof(*met));
+	for (size_t k = 0; k < h.nmetrics; k++)
+		met[k].name[NOTIFY_NAME_MAX - 1] = '\0';
+	nodetab_tell(&sv->tab, h.node, h.instance, h.has_status ?
+	    p + sizeof(h) + h.nmetrics * sizeof(*met) : NULL, h.status_len,
+	    met, h.nmetrics);
+	if (sv->up != NULL)
+		(void)ipc_send(sv->up, MSG_NODE_INFO, data, len);
+	return (0);
+}
+
 static int
 sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
     void *arg)
@@ -771,6 +941,10 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 	const struct cfg_node *g = sv->sm.slots[k->slot].node;
 	struct msg_node_state m, *st;
 
+	if (type == MSG_NODE_INFO)
+		return (sv_group_info(sv, g, data, len));
+	if (type != MSG_NODE_STATE)
+		return (-1);
 	memcpy(&m, data, sizeof(m));
 	/* From before the group switched: a fresh report follows. */
 	if (m.gen != sv->tab.gen)
@@ -785,7 +959,7 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 	    m.state >= SLOT_NSTATES ||
 	    (st = nodetab_get(&sv->tab, m.node, m.instance)) == NULL)
 		return (-1);
-	*st = m;
+	nodetab_store(&sv->tab, st, &m);
 	sv_send_up(sv, st);
 	return (0);
 }
@@ -876,6 +1050,8 @@ sv_reaped(struct supervisor *sv, size_t i, int status)
 		sv_finish(sv, i);
 		return;
 	}
+	probe_free(k->probe);
+	k->probe = NULL;
 	(void)killpg(k->pid, SIGKILL);
 	(void)orphans_kill(&sv->pids, k->name);
 	if (!logconn_has(sv->logc, k->pid)) {
@@ -1104,6 +1280,7 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	sv->tree = tree;
 	sv->group = group;
 	sv->sigfd = -1;
+	sv->notify_fd = -1;
 	sm_init(&sv->sm, group);
 	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
 	for (i = 0; i < sv->sm.nslots; i++)
@@ -1117,7 +1294,11 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 		sv_inherit(sv, inherit);
 	supervisor_sigset(&set);
 	sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sv->sigfd < 0)
+	if (sv->sigfd < 0 || (sv->notify_fd = notify_open()) < 0)
+		goto fail;
+	sv->notify_ev = event_new(base, sv->notify_fd, EV_READ | EV_PERSIST,
+	    sv_notify_cb, sv);
+	if (sv->notify_ev == NULL || event_add(sv->notify_ev, NULL) < 0)
 		goto fail;
 	sv->sigev = event_new(base, sv->sigfd, EV_READ | EV_PERSIST,
 	    sv_signal_cb, sv);
@@ -1156,6 +1337,10 @@ supervisor_free(struct supervisor *sv)
 		event_free(sv->sigev);
 	if (sv->sigfd >= 0)
 		close(sv->sigfd);
+	if (sv->notify_ev != NULL)
+		event_free(sv->notify_ev);
+	if (sv->notify_fd >= 0)
+		close(sv->notify_fd);
 	nodetab_free(&sv->tab);
 	pidmap_free(&sv->pids);
 	free(sv->kids);

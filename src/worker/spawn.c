@@ -72,6 +72,25 @@ spawn_place_fd(int fd, int to)
 	return (dup2(fd, to) < 0 ? -1 : 0);
 }
 
+/*
+ * WATCHDOG_PID must hold the worker's own pid, known only in the child:
+ * written into room the parent made in the environment (shared memory).
+ */
+__attribute__((no_sanitize_address)) static void
+spawn_write_pid(char *at)
+{
+	char digits[16];
+	long pid = syscall(SYS_getpid);
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n > 0)
+		*at++ = digits[--n];
+	*at = '\0';
+}
+
 /* Signal dispositions back to default; the mask is restored last. */
 __attribute__((no_sanitize_address)) static void
 spawn_reset_signals(void)
@@ -104,6 +123,8 @@ spawn_child(void *arg)
 		errno = ESRCH;	/* the supervisor died under us */
 		goto fail;
 	}
+	if (r->pid_slot != NULL)
+		spawn_write_pid(r->pid_slot);
 	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	    dup2(null, STDIN_FILENO) < 0)
 		goto fail;

@@ -17,6 +17,7 @@ struct spawn_req {
 	int		 err_fd;	/* stderr, -1 = inherit */
 	int		 extra_fd;	/* placed at extra_to, -1 = none */
 	int		 extra_to;
+	char		*pid_slot;	/* room for the child's own pid, or NULL */
 };
 
 /*

@@ -43,7 +43,7 @@ env_put(struct workerenv *e, char *s)
 	e->envp[e->n] = NULL;
 }
 
-void
+char *
 workerenv_set(struct workerenv *e, const char *key, const char *value)
 {
 	char *s;
@@ -53,6 +53,7 @@ workerenv_set(struct workerenv *e, const char *key, const char *value)
 	xasprintf(&s, "%s=%s", key, value);
 	e->own[e->nown++] = s;
 	env_put(e, s);
+	return (s);
 }
 
 void

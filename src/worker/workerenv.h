@@ -22,8 +22,8 @@ struct workerenv {
 
 void		 workerenv_build(struct workerenv *, const struct cfg_tree *,
 		    const struct cfg_node *, unsigned instance, const char *name);
-/* Adds or replaces "KEY=VALUE". */
-void		 workerenv_set(struct workerenv *, const char *key,
+/* Adds or replaces "KEY=VALUE"; returns that string (owned by the env). */
+char		*workerenv_set(struct workerenv *, const char *key,
 		    const char *value);
 const char	*workerenv_get(const struct workerenv *, const char *key);
 void		 workerenv_free(struct workerenv *);

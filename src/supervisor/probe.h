@@ -1,0 +1,22 @@
+/*
+ * Readiness that the worker does not announce itself: a newline on an fd
+ * (s6's notification-fd), a TCP port that accepts, an HTTP URL that answers
+ * 2xx.  Tried again after a growing pause until it succeeds; how long that
+ * may take is the machine's ready_timeout.
+ */
+#ifndef PMTREE_PROBE_H
+#define PMTREE_PROBE_H
+
+#include "config.h"
+
+struct event_base;
+struct probe;
+
+typedef void probe_cb(void *);
+
+/* FD is the read end of the worker's notification pipe (ready: {fd: N}). */
+struct probe	*probe_start(struct event_base *, const struct cfg_worker *,
+		    int fd, probe_cb *ready, void *arg);
+void		 probe_free(struct probe *);
+
+#endif
