@@ -37,7 +37,8 @@
 #include "workerenv.h"
 #include "xmalloc.h"
 
-#define DRAIN_MS 2000	/* how long a finished worker's output may take */
+#define DRAIN_MS	2000	/* how long a finished worker's output may take */
+#define DRAIN_ORPHANS_MS 100	/* then what it left outside its group may hold it */
 
 struct child {
 	struct supervisor	*sv;
@@ -50,6 +51,7 @@ struct child {
 	bool			 reloading;	/* RELOADING=1: not ready */
 	struct exit_info	 exit;
 	pid_t			 draining;
+	bool			 swept;		/* orphans killed while draining */
 	char			 name[256];
 };
 
@@ -1000,6 +1002,10 @@ sv_finish(struct supervisor *sv, size_t i)
 	k->draining = 0;
 	sm_exited(&sv->sm, i, k->exit, supervisor_now());
 	sv_drain(sv);
+	/* After the restart is under way: the search costs with the tree. */
+	if (n->kind == CFG_WORKER && !k->swept)
+		(void)orphans_kill(&sv->pids, k->name);
+	k->swept = false;
 }
 
 static void
@@ -1018,8 +1024,17 @@ static void
 sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct child *k = arg;
+	struct timeval rest = { (DRAIN_MS - DRAIN_ORPHANS_MS) / 1000,
+	    ((DRAIN_MS - DRAIN_ORPHANS_MS) % 1000) * 1000 };
 	size_t i;
 
+	/* Not drained yet: something it left may hold its pipes. */
+	if (!k->swept) {
+		k->swept = true;
+		(void)orphans_kill(&k->sv->pids, k->name);
+		evtimer_add(k->drain, &rest);
+		return;
+	}
 	if (pidmap_take(&k->sv->draining, k->draining, &i) < 0)
 		return;
 	evlog(k->name, "output not drained after %d ms: going on", DRAIN_MS);
@@ -1028,15 +1043,15 @@ sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
 
 /*
  * A worker is finished only once its output is drained too, so that its
- * last lines are logged before its exit is acted on.  What it left behind,
- * in its process group or adopted by us, goes first: it may hold the pipes.
+ * last lines are logged before its exit is acted on.  What it left in its
+ * process group goes first: it may hold the pipes.
  */
 static void
 sv_reaped(struct supervisor *sv, size_t i, int status)
 {
 	struct child *k = sv->kids[i];
 	const struct cfg_node *n = sv->sm.slots[i].node;
-	struct timeval tv = { DRAIN_MS / 1000, (DRAIN_MS % 1000) * 1000 };
+	struct timeval tv = { 0, DRAIN_ORPHANS_MS * 1000 };
 
 	k->exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	k->exit.sig = WIFEXITED(status) ? 0 : WTERMSIG(status);
@@ -1053,7 +1068,7 @@ sv_reaped(struct supervisor *sv, size_t i, int status)
 	probe_free(k->probe);
 	k->probe = NULL;
 	(void)killpg(k->pid, SIGKILL);
-	(void)orphans_kill(&sv->pids, k->name);
+	k->swept = false;
 	if (!logconn_has(sv->logc, k->pid)) {
 		sv_finish(sv, i);
 		return;

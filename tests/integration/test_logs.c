@@ -599,7 +599,7 @@ START_TEST(collector_sigkill_exactly_once)
 	const char *argv[] = { NULL, "-f", "-o", "/dev/null", "-e",
 	    "trace=splice", "-e", "inject=splice:error=EINTR:signal=KILL:when=7",
 	    getenv("PMTREE_BIN"), "run", H.yaml, NULL };
-	struct want w = { "w", 4, 3000, 20, "out" };
+	struct want w = { "w", 4, 5000, 20, "out" };
 	char asan[512];
 	struct recs r;
 	size_t k;
@@ -619,7 +619,7 @@ START_TEST(collector_sigkill_exactly_once)
 	ck_assert(setenv("ASAN_OPTIONS", asan, 1) == 0);
 	tree(", max_size: 0", "children:\n"
 	    "  - {name: w, instances: 4, restart: temporary, cmd: @WRITER@ "
-	    "--lines 3000 --batch 100 --every 1 --len 20}\n");
+	    "--lines 5000 --batch 100 --every 1 --len 20}\n");
 	H.run.pid = cli_exec(argv[0], "pmtree.out", argv);
 	wait_writers_done(4, BURST_MS);
 	h_assert(h_log_count("log collector killed by signal 9") >= 2,
