@@ -228,19 +228,33 @@ config_digest(const char *p, size_t len)
 struct cfg_tree *
 config_load(const char *file, struct diag *d)
 {
-	struct load l;
 	struct cfg_tree *t;
-	yaml_document_t doc;
-	yaml_node_t *root;
 	size_t len;
 	char *buf;
 
 	if ((buf = read_file(file, &len, d)) == NULL)
 		return (NULL);
+	t = config_load_buffer(file, buf, len, d);
+	free(buf);
+	return (t);
+}
+
+struct cfg_tree *
+config_load_buffer(const char *file, const char *buf, size_t len,
+    struct diag *d)
+{
+	struct load l;
+	struct cfg_tree *t;
+	yaml_document_t doc;
+	yaml_node_t *root;
+
+	if (len > CFG_MAX_FILESIZE) {
+		diag_add(d, whole_file, "the file is larger than 1 MiB");
+		return (NULL);
+	}
 	if ((t = tree_new(file, d)) == NULL ||
 	    cfgdoc_load(buf, len, &doc, d) != 0) {
 		config_free(t);
-		free(buf);
 		return (NULL);
 	}
 	memset(&l, 0, sizeof(l));
@@ -255,7 +269,6 @@ config_load(const char *file, struct diag *d)
 		root_load(&l, root);
 	yaml_document_delete(&doc);
 	t->digest = config_digest(buf, len);
-	free(buf);
 	if (cfgval_nerrors(&l) > 0) {
 		config_free(t);
 		return (NULL);

@@ -124,6 +124,9 @@ struct cfg_tree {
  * appended to DIAG (none are printed).  The caller owns the tree.
  */
 struct cfg_tree	*config_load(const char *file, struct diag *diag);
+/* The same from LEN bytes in memory; FILE names them (and their folder). */
+struct cfg_tree	*config_load_buffer(const char *file, const char *buf,
+		    size_t len, struct diag *);
 void		 config_free(struct cfg_tree *);
 
 /* Looks a node up by path ("api/web"; "" is the root); NULL if none. */

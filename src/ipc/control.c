@@ -111,17 +111,46 @@ conn_drop(struct control_conn *c, const char *why)
 	c->closing = 1;
 }
 
+json_t *
+control_parse(const char *line, size_t len)
+{
+	json_error_t err;
+	json_t *req, *v;
+	const char *key;
+
+	if (len > CONTROL_MAX_LINE)
+		return (NULL);
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+	if (req == NULL || !json_is_object(req) ||
+	    !json_is_string(json_object_get(req, "cmd")))
+		goto bad;
+	/* Every member a request may have, each of its type. */
+	json_object_foreach(req, key, v) {
+		if (strcmp(key, "cmd") == 0 || strcmp(key, "target") == 0 ||
+		    strcmp(key, "signal") == 0) {
+			if (!json_is_string(v))
+				goto bad;
+		} else if (strcmp(key, "group") == 0) {
+			if (!json_is_boolean(v))
+				goto bad;
+		} else if (strcmp(key, "count") == 0) {
+			if (!json_is_integer(v))
+				goto bad;
+		}
+	}
+	return (req);
+bad:
+	json_decref(req);
+	return (NULL);
+}
+
 static void
 conn_handle_line(struct control_conn *c, const char *line, size_t len)
 {
-	json_error_t err;
 	json_t *req;
 
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
-	if (req == NULL || !json_is_object(req) ||
-	    !json_is_string(json_object_get(req, "cmd"))) {
-		json_decref(req);
-		conn_drop(c, "not a JSON request");
+	if ((req = control_parse(line, len)) == NULL) {
+		conn_drop(c, "not a request");
 		return;
 	}
 	c->busy = 1;

@@ -28,6 +28,13 @@ struct control_conn;
  */
 typedef void control_fn(struct control_conn *, json_t *req, void *arg);
 
+/*
+ * A request line: a JSON object with a string "cmd", and "target" and
+ * "signal" strings, "group" a boolean, "count" an integer if present.
+ * NULL if it is not one.  Pure.
+ */
+json_t		*control_parse(const char *line, size_t len);
+
 /* Binds PATH (creating its folder 0700, the socket 0600); NULL on error. */
 struct control	*control_open(struct event_base *, const char *path,
 		    control_fn *, void *arg);

@@ -584,12 +584,16 @@ END_TEST
  * collector is killed and restarted" is met, but lines get written twice.
  * The journal in shared memory holds the one batch that was written but
  * not yet consumed from its pipe; the next collector marks it pending
- * ("recovering") until that pipe comes back, but the pipes of other
- * workers may come first, and their batches' stream_commit() overwrite
- * the pending journal: when the killed stream's pipe comes, the journal
- * no longer names it and the batch is written again.  strace kills each
- * collector on its 7th splice(2), i.e. after the write, before the
- * consume.  Observed: 100 to 1,700 lines twice in w.log; expected: none.
+ * ("recovering") until that pipe comes back, but the pipes of workers
+ * started earlier come first, and their batches' stream_commit() overwrite
+ * the pending journal: when the killed stream's pipe comes, the journal no
+ * longer names it, and the batch is written again.
+ *
+ * Made deterministic with strace, which kills each collector at its 3rd
+ * splice(2) (after the write, before the consume): the first collector
+ * sees only b's lines (a waits for "go"), so it dies on b's 3rd batch;
+ * a writes during the 1 s pause, and the next collector gets a's pipe
+ * first.  Observed: b's lines 200-299 twice in b.log; expected: once.
  * (Seen without strace too, once, in collector_sigkill_during_burst.)
  */
 START_TEST(collector_sigkill_exactly_once)
@@ -597,9 +601,10 @@ START_TEST(collector_sigkill_exactly_once)
 	static const char *dirs[] = { "/usr/bin/strace", "/bin/strace",
 	    "/usr/local/bin/strace" };
 	const char *argv[] = { NULL, "-f", "-o", "/dev/null", "-e",
-	    "trace=splice", "-e", "inject=splice:error=EINTR:signal=KILL:when=7",
+	    "trace=splice", "-e", "inject=splice:error=EINTR:signal=KILL:when=3",
 	    getenv("PMTREE_BIN"), "run", H.yaml, NULL };
-	struct want w = { "w", 4, 5000, 20, "out" };
+	struct want a = { "a", 1, 1000, 20, "out" };
+	struct want b = { "b", 1, 600, 20, "out" };
 	char asan[512];
 	struct recs r;
 	size_t k;
@@ -618,14 +623,20 @@ START_TEST(collector_sigkill_exactly_once)
 	    getenv("ASAN_OPTIONS") ? ":" : "");
 	ck_assert(setenv("ASAN_OPTIONS", asan, 1) == 0);
 	tree(", max_size: 0", "children:\n"
-	    "  - {name: w, instances: 4, restart: temporary, cmd: @WRITER@ "
-	    "--lines 5000 --batch 100 --every 1 --len 20}\n");
+	    "  - {name: a, restart: temporary, cmd: @WRITER@ --go go "
+	    "--lines 1000 --batch 500 --len 20}\n"
+	    "  - {name: b, restart: temporary, cmd: @WRITER@ "
+	    "--lines 600 --batch 100 --every 50 --len 20}\n");
 	H.run.pid = cli_exec(argv[0], "pmtree.out", argv);
-	wait_writers_done(4, BURST_MS);
-	h_assert(h_log_count("log collector killed by signal 9") >= 2,
-	    "collectors killed");
-	recs_load(&r, logf_("w.log"));
-	dups = numbered_check(&r, &w);
+	h_assert(H_UNTIL(h_log_count("log collector killed by signal 9") == 1),
+	    "the first collector killed");
+	touch(at("go"));
+	wait_writers_done(2, BURST_MS);
+	recs_load(&r, logf_("a.log"));
+	dups = numbered_check(&r, &a);
+	recs_free(&r);
+	recs_load(&r, logf_("b.log"));
+	dups += numbered_check(&r, &b);
 	recs_free(&r);
 	h_assert(dups == 0, "%ld lines written twice", dups);
 }
