@@ -32,9 +32,12 @@ struct control_conn {
 	int			 closing;	/* close once the reply is out */
 };
 
+#define CONTROL_PAUSE_MS 100	/* out of fds: accept nothing for a moment */
+
 struct control {
 	struct event_base	*base;
 	struct evconnlistener	*lis;
+	struct event		*pause;
 	char			*path;
 	control_fn		*fn;
 	void			*arg;
@@ -262,10 +265,31 @@ control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+/*
+ * Out of fds (EMFILE): the pending connection stays pending and the socket
+ * readable, so accepting again at once would spin.  Pause, then retry.
+ */
 static void
 control_accept_error(struct evconnlistener *lis, void *arg)
 {
-	evlog("pmtree", "control socket accept: %s", strerror(errno));
+	struct control *ctl = arg;
+	struct timeval tv = { 0, CONTROL_PAUSE_MS * 1000 };
+	int err = errno;
+
+	if (evtimer_pending(ctl->pause, NULL))
+		return;
+	evlog("pmtree", "control socket: accept: %s; pausing %d ms",
+	    strerror(err), CONTROL_PAUSE_MS);
+	evconnlistener_disable(lis);
+	evtimer_add(ctl->pause, &tv);
+}
+
+static void
+control_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+
+	evconnlistener_enable(ctl->lis);
 }
 
 static int
@@ -319,6 +343,7 @@ control_open(struct event_base *base, const char *path, control_fn *fn,
 		return (NULL);
 	}
 	evconnlistener_set_error_cb(ctl->lis, control_accept_error);
+	ctl->pause = evtimer_new(base, control_resume, ctl);
 	return (ctl);
 }
 
@@ -341,6 +366,8 @@ control_close(struct control *ctl)
 		conn_free(ctl->conns);
 	if (ctl->lis != NULL)
 		evconnlistener_free(ctl->lis);
+	if (ctl->pause != NULL)
+		event_free(ctl->pause);
 	(void)unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);

@@ -43,6 +43,7 @@
 #define PUMP_ROUNDS	16		/* per wake-up, then the others' turn */
 #define DRAIN_SECS	2
 #define RETRY_SECS	1
+#define ACCEPT_PAUSE_MS	100
 
 struct conn;
 
@@ -101,6 +102,7 @@ struct collector {
 	bool			 draining;
 	struct event		*drain_timer;
 	struct event		*retry_timer;
+	struct event		*resume;	/* accepting again after EMFILE */
 	bool			 recovering;	/* shm->journal waits for its pipe */
 	int			 status;
 };
@@ -579,6 +581,33 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 	stream_add(cn->c, cn, &in.m, in.path, fds[1], 1);
 }
 
+/*
+ * Out of fds: the connection stays pending and the socket readable, so
+ * accepting again at once would spin.  It pauses instead.
+ */
+static void
+collector_accept_failed(struct collector *c)
+{
+	struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return;
+	evlog("pmtree", "log collector: accept: %s; pausing %d ms",
+	    strerror(errno), ACCEPT_PAUSE_MS);
+	event_del(c->lisev);
+	evtimer_add(c->resume, &tv);
+}
+
+static void
+collector_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct collector *c = arg;
+
+	if (!c->draining)
+		event_add(c->lisev, NULL);
+}
+
 static void
 collector_accept(evutil_socket_t fd, short what, void *arg)
 {
@@ -588,7 +617,11 @@ collector_accept(evutil_socket_t fd, short what, void *arg)
 	struct conn *cn;
 	int s;
 
-	while ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+	for (;;) {
+		if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0) {
+			collector_accept_failed(c);
+			return;
+		}
 		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
 		    cr.uid != getuid()) {
 			close(s);
@@ -720,8 +753,9 @@ collector_setup(struct collector *c)
 	    collector_signal, c);
 	c->drain_timer = evtimer_new(c->base, collector_drain_timeout, c);
 	c->retry_timer = evtimer_new(c->base, collector_retry, c);
+	c->resume = evtimer_new(c->base, collector_resume, c);
 	if (c->lisev == NULL || c->rootev == NULL || c->sigev == NULL ||
-	    c->drain_timer == NULL || c->retry_timer == NULL)
+	    c->drain_timer == NULL || c->retry_timer == NULL || c->resume == NULL)
 		return (-1);
 	event_add(c->lisev, NULL);
 	event_add(c->rootev, NULL);
@@ -766,6 +800,8 @@ collector_free(struct collector *c)
 		event_free(c->drain_timer);
 	if (c->retry_timer != NULL)
 		event_free(c->retry_timer);
+	if (c->resume != NULL)
+		event_free(c->resume);
 	free(c->rbuf);
 	free(c->recs);
 	obuf_free(&c->out);

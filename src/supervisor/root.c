@@ -26,6 +26,7 @@
 #include "proctitle.h"
 #include "root.h"
 #include "sockpath.h"
+#include "spawn.h"
 #include "command.h"
 #include "supervisor.h"
 
@@ -265,6 +266,9 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	root_write_pid(&r);
 	r.started_ms = supervisor_now();
 	proctitle_set("pmtree: root %s", t->name);
+	if (spawn_raise_nofile() < 3 * t->nworkers + 64)
+		evlog("pmtree", "the limit on open files may be too low for %zu "
+		    "workers (ulimit -n)", t->nworkers);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		evlog("pmtree", "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,23 @@ struct spawn_ctx {
 };
 
 static _Alignas(64) char spawn_stack[SPAWN_STACK];
+static struct rlimit spawn_nofile;	/* what workers get */
+static bool spawn_nofile_set;
+
+rlim_t
+spawn_raise_nofile(void)
+{
+	struct rlimit raised;
+
+	if (getrlimit(RLIMIT_NOFILE, &spawn_nofile) < 0)
+		return (0);
+	spawn_nofile_set = true;
+	raised = spawn_nofile;
+	raised.rlim_cur = raised.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
+		return (spawn_nofile.rlim_cur);
+	return (raised.rlim_cur);
+}
 
 /* execve over every PATH entry, keeping the most telling errno (as execvp). */
 __attribute__((no_sanitize_address)) static int
@@ -125,6 +143,8 @@ spawn_child(void *arg)
 	}
 	if (r->pid_slot != NULL)
 		spawn_write_pid(r->pid_slot);
+	if (spawn_nofile_set && setrlimit(RLIMIT_NOFILE, &spawn_nofile) < 0)
+		goto fail;
 	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	    dup2(null, STDIN_FILENO) < 0)
 		goto fail;

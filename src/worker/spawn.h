@@ -6,6 +6,7 @@
 #ifndef PMTREE_SPAWN_H
 #define PMTREE_SPAWN_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct spawn_req {
@@ -19,6 +20,13 @@ struct spawn_req {
 	int		 extra_to;
 	char		*pid_slot;	/* room for the child's own pid, or NULL */
 };
+
+/*
+ * A supervisor holds a few fds per worker: this raises its own soft limit
+ * on open files to the hard one.  Workers get the limit they would have
+ * had back, before exec.  Returns the new soft limit.
+ */
+rlim_t	spawn_raise_nofile(void);
 
 /*
  * Returns the child's pid once it has exec'd, or -1 with errno set when
