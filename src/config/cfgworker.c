@@ -7,7 +7,10 @@
  * outer `defaults`, then inner `defaults`, then the worker's own `env`; the
  * nearest one wins for a given variable.
  */
+#include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,8 @@
 const char *const cfgworker_keys[] = {
 	"name", "cmd", "cwd", "env", "instances", "restart",
 	"normal_exit_codes", "backoff", "stable_after", "shutdown",
-	"stop_signal", "ready", "ready_timeout", "watchdog", "log", NULL,
+	"stop_signal", "ready", "ready_timeout", "watchdog", "log", "user",
+	"group", NULL,
 };
 
 static const uint64_t default_backoff[] = {
@@ -529,6 +533,61 @@ key_log(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	    "file: BOOL}");
 }
 
+/* A number, or a name: "0" is root, "12a" is a name. */
+static bool
+id_number(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return (false);
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return (*end == '\0' && errno == 0 && *v < 0xffffffffUL);
+}
+
+/* `user`: resolved now, so that a typo is a config error, not a crash loop. */
+static void
+key_user(struct load *l, struct cfg_worker *w, yaml_node_t *v)
+{
+	const struct passwd *pw;
+	unsigned long id;
+	const char *s;
+
+	if (cfgval_str(l, v, "user", &s) != 0)
+		return;
+	pw = id_number(s, &id) ? getpwuid((uid_t)id) : getpwnam(s);
+	if (pw == NULL && !id_number(s, &id)) {
+		cfgval_error(l, v, "unknown user \"%.40s\"", s);
+		return;
+	}
+	w->has_uid = true;
+	w->uid = pw != NULL ? pw->pw_uid : (uid_t)id;
+	w->user_gid = pw != NULL ? pw->pw_gid : (gid_t)id;
+}
+
+static void
+key_group(struct load *l, struct cfg_worker *w, yaml_node_t *v)
+{
+	const struct group *gr;
+	unsigned long id;
+	const char *s;
+
+	if (cfgval_str(l, v, "group", &s) != 0)
+		return;
+	if (id_number(s, &id)) {
+		w->has_gid = true;
+		w->gid = (gid_t)id;
+		return;
+	}
+	if ((gr = getgrnam(s)) == NULL) {
+		cfgval_error(l, v, "unknown group \"%.40s\"", s);
+		return;
+	}
+	w->has_gid = true;
+	w->gid = gr->gr_gid;
+}
+
 static const struct {
 	const char	*key;
 	key_fn		 fn;
@@ -547,6 +606,8 @@ static const struct {
 	{ "ready_timeout", key_ready_timeout },
 	{ "watchdog", key_watchdog },
 	{ "log", key_log },
+	{ "user", key_user },
+	{ "group", key_group },
 };
 
 /*

@@ -364,5 +364,7 @@ config_worker_same(const struct cfg_worker *a, const struct cfg_worker *b)
 	    str_same(a->ready_url, b->ready_url) &&
 	    a->ready_timeout_ms == b->ready_timeout_ms &&
 	    a->watchdog_ms == b->watchdog_ms && a->log_off == b->log_off &&
+	    a->has_uid == b->has_uid && a->uid == b->uid &&
+	    a->has_gid == b->has_gid && a->gid == b->gid &&
 	    a->log_stdout == b->log_stdout && a->log_file == b->log_file);
 }

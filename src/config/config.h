@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "diag.h"
 
@@ -70,6 +71,11 @@ struct cfg_worker {
 	char		 *ready_url;	/* CFG_READY_HTTP */
 	uint64_t	  ready_timeout_ms;
 	uint64_t	  watchdog_ms;	/* 0 = off */
+	bool		  has_uid;	/* `user`: run as this user */
+	uid_t		  uid;
+	gid_t		  user_gid;	/* that user's own group */
+	bool		  has_gid;	/* `group`: run in this group */
+	gid_t		  gid;
 	bool		  log_off;	/* `log: off` */
 	enum cfg_tristate log_stdout;
 	enum cfg_tristate log_file;

@@ -239,6 +239,30 @@ out:
 	return (status == SM_EXIT_OK || status == SM_EXIT_GAVE_UP ? status : 1);
 }
 
+/* `user`/`group` other than our own need root; said before anything starts. */
+static int
+root_check_ids(const struct cfg_tree *t)
+{
+	const struct cfg_worker *w;
+	size_t k;
+	int bad = 0;
+
+	if (geteuid() == 0)
+		return (0);
+	for (k = 0; k < t->nnodes; k++) {
+		if (t->nodes[k]->kind != CFG_WORKER)
+			continue;
+		w = &t->nodes[k]->worker;
+		if ((w->has_uid && w->uid != geteuid()) ||
+		    (w->has_gid && w->gid != getegid())) {
+			fprintf(stderr, "pmtree: %s: `user` and `group` need pmtree "
+			    "to run as root\n", t->nodes[k]->path);
+			bad = 1;
+		}
+	}
+	return (bad ? -1 : 0);
+}
+
 int
 root_run(const struct cfg_tree *t, const struct root_opts *o)
 {
@@ -247,6 +271,8 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	sigset_t handled;
 	int rc = 1;
 
+	if (root_check_ids(t) < 0)
+		return (2);
 	if (sockpath_for_tree(t->control_socket, t->name, r.sock,
 	    sizeof(r.sock)) < 0) {
 		fprintf(stderr, "pmtree: control socket path too long\n");

@@ -12,6 +12,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +308,30 @@ sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
 	req->path = workerenv_get(env, "PATH");
 }
 
+/*
+ * `user`/`group`: the ids, and the user's supplementary groups, looked up
+ * before the spawn (nothing may allocate after it).  GROUPS has room for
+ * NGROUPS_MAX.
+ */
+static void
+sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req, gid_t *groups)
+{
+	const struct passwd *pw;
+	int n = NGROUPS_MAX;
+
+	if (!w->has_uid && !w->has_gid)
+		return;
+	req->drop = true;
+	req->uid = w->has_uid ? w->uid : (uid_t)-1;
+	req->gid = w->has_gid ? w->gid : w->user_gid;
+	req->groups = groups;
+	groups[0] = req->gid;
+	req->ngroups = 1;
+	if (w->has_uid && (pw = getpwuid(w->uid)) != NULL &&
+	    getgrouplist(pw->pw_name, req->gid, groups, &n) >= 0)
+		req->ngroups = (size_t)n;
+}
+
 static void	sv_probe_ready(void *);
 
 static void
@@ -315,9 +342,11 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
 	    .extra_fd = -1 };
 	struct workerenv env;
+	gid_t groups[NGROUPS_MAX];
 	int out[2], err[2], rfd[2] = { -1, -1 }, xerr, saved;
 	pid_t pid;
 
+	sv_worker_ids(w, &req, groups);
 	if (sv_pipes(out, err) < 0 ||
 	    (w->ready == CFG_READY_FD && pipe2(rfd, O_CLOEXEC) < 0)) {
 		sv_spawn_failed(sv, i, "pipe", errno);

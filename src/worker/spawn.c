@@ -109,6 +109,21 @@ spawn_write_pid(char *at)
 	*at = '\0';
 }
 
+/*
+ * Raw syscalls: glibc's wrappers may try to change every thread's ids,
+ * and this child shares the parent's memory until it execs.
+ */
+__attribute__((no_sanitize_address)) static int
+spawn_drop(const struct spawn_req *r)
+{
+	if (syscall(SYS_setgroups, r->ngroups, r->groups) < 0 ||
+	    syscall(SYS_setgid, r->gid) < 0)
+		return (-1);
+	if (r->uid != (uid_t)-1 && syscall(SYS_setuid, r->uid) < 0)
+		return (-1);
+	return (0);
+}
+
 /* Signal dispositions back to default; the mask is restored last. */
 __attribute__((no_sanitize_address)) static void
 spawn_reset_signals(void)
@@ -151,6 +166,8 @@ spawn_child(void *arg)
 	if (spawn_place_fd(r->out_fd, STDOUT_FILENO) < 0 ||
 	    spawn_place_fd(r->err_fd, STDERR_FILENO) < 0 ||
 	    spawn_place_fd(r->extra_fd, r->extra_to) < 0)
+		goto fail;
+	if (r->drop && spawn_drop(r) < 0)
 		goto fail;
 	if (r->cwd != NULL && chdir(r->cwd) < 0)
 		goto fail;

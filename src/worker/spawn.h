@@ -6,6 +6,8 @@
 #ifndef PMTREE_SPAWN_H
 #define PMTREE_SPAWN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -19,6 +21,11 @@ struct spawn_req {
 	int		 extra_fd;	/* placed at extra_to, -1 = none */
 	int		 extra_to;
 	char		*pid_slot;	/* room for the child's own pid, or NULL */
+	bool		 drop;		/* run with the ids below */
+	uid_t		 uid;		/* (uid_t)-1: keep */
+	gid_t		 gid;
+	const gid_t	*groups;
+	size_t		 ngroups;
 };
 
 /*
