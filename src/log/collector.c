@@ -103,7 +103,6 @@ struct collector {
 	struct event		*drain_timer;
 	struct event		*retry_timer;
 	struct event		*resume;	/* accepting again after EMFILE */
-	bool			 recovering;	/* shm->journal waits for its pipe */
 	int			 status;
 };
 
@@ -197,49 +196,55 @@ journal_digest(const char *p, size_t len)
 
 /*
  * A collector died during a write.  Its bytes are in the file whole, or
- * not at all once a partial write is cut back; if whole, their pipe bytes
- * may still be unconsumed, which is settled when that pipe comes back.
+ * not at all once a write cut short is truncated back; if whole, their
+ * pipe bytes may still be unconsumed: that is settled when the pipe comes
+ * back, from a slot of its own (the next write reuses the journal).
  */
 static void
 journal_settle_file(struct collector *c)
 {
 	struct logjournal *j = &c->shm->journal;
 	struct logfile *lf;
+	size_t k;
 
 	if (!j->busy)
 		return;
 	j->path[sizeof(j->path) - 1] = '\0';
-	if ((lf = file_by_path(c, j->path)) == NULL) {
-		j->busy = 0;
-		return;
-	}
-	if (lf->fd < 0 || lf->size < j->pre_size + j->out_len) {
-		if (lf->fd >= 0 && lf->size > j->pre_size &&
+	lf = file_by_path(c, j->path);
+	if (lf == NULL || lf->fd < 0 || lf->size < j->pre_size + j->out_len) {
+		if (lf != NULL && lf->fd >= 0 && lf->size > j->pre_size &&
 		    ftruncate(lf->fd, (off_t)j->pre_size) == 0)
 			lf->size = j->pre_size;
 		j->busy = 0;
 		return;
 	}
-	c->recovering = true;
+	for (k = 0; k < LOGSHM_PENDING && c->shm->pending[k].busy; k++)
+		;
+	if (k < LOGSHM_PENDING)	/* else the oldest unsettled stay unsettled */
+		c->shm->pending[k] = *j;
+	j->busy = 0;
 }
 
+/* Consumes what a dead collector wrote but left in this pipe, if it did. */
 static void
 journal_settle_pipe(struct collector *c, struct stream *s)
 {
-	struct logjournal *j = &c->shm->journal;
+	struct logjournal *p;
 	ssize_t n;
+	size_t k;
 
-	if (!c->recovering || j->pid != s->pid || j->stream != (uint32_t)s->which)
-		return;
-	c->recovering = false;
-	j->busy = 0;
-	n = tee(s->fd, c->scratch[1], j->consume_len, SPLICE_F_NONBLOCK);
-	if (n != (ssize_t)j->consume_len)
-		return;
-	if (read(c->scratch[0], c->rbuf, (size_t)n) != n)
-		return;
-	if (journal_digest(c->rbuf, (size_t)n) == j->digest)
-		(void)splice(s->fd, NULL, c->devnull, NULL, (size_t)n, 0);
+	for (k = 0; k < LOGSHM_PENDING; k++) {
+		p = &c->shm->pending[k];
+		if (!p->busy || p->pid != s->pid || p->stream != (uint32_t)s->which)
+			continue;
+		p->busy = 0;
+		n = tee(s->fd, c->scratch[1], p->consume_len, SPLICE_F_NONBLOCK);
+		if (n != (ssize_t)p->consume_len ||
+		    read(c->scratch[0], c->rbuf, (size_t)n) != n)
+			continue;
+		if (journal_digest(c->rbuf, (size_t)n) == p->digest)
+			(void)splice(s->fd, NULL, c->devnull, NULL, (size_t)n, 0);
+	}
 }
 
 /* --- streams ------------------------------------------------------------ */

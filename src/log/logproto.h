@@ -53,13 +53,21 @@ struct logjournal {
 	char		path[4096 + 8];	/* the file */
 };
 
+#define LOGSHM_PENDING 8
+
 struct logshm {
 	struct logsettings	settings;
 	uint64_t		lines;
 	uint64_t		bytes;
 	uint64_t		errors;
 	char			last_error[256];
-	struct logjournal	journal;
+	struct logjournal	journal;	/* the write under way */
+	/*
+	 * Writes a dead collector made whose pipe bytes may still be
+	 * unconsumed: each settled when its pipe comes back.  Apart from
+	 * JOURNAL, which the next write reuses.
+	 */
+	struct logjournal	pending[LOGSHM_PENDING];
 };
 
 /* The listening socket's abstract name, NUL first; length in *LEN. */

@@ -116,6 +116,12 @@ logsup_start(struct logsup *ls)
 	return (0);
 }
 
+pid_t
+logsup_pid(struct logsup *ls)
+{
+	return (ls->pid);
+}
+
 bool
 logsup_reaped(struct logsup *ls, pid_t pid, int status)
 {

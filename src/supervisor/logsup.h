@@ -22,6 +22,8 @@ struct logsup	*logsup_new(struct event_base *, const struct cfg_tree *,
 		    bool echo_all);
 /* Forks the collector; -1 with errno set on failure. */
 int		 logsup_start(struct logsup *);
+/* The collector's pid, 0 while none runs. */
+pid_t		 logsup_pid(struct logsup *);
 /* True if PID was the collector: it is then started again. */
 bool		 logsup_reaped(struct logsup *, pid_t, int status);
 /* New log settings (a reload): the collector takes them at once. */

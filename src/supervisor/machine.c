@@ -232,25 +232,28 @@ cell_restop(struct sm *sm, size_t i, const struct sev *e)
 		s->why = e->why;
 }
 
-/* A running worker's watchdog ran out: it is hung, so it is ended. */
+/* Stopped for failing (WHY): its exit will be a crash, whatever its code. */
 static void
-cell_watchdog(struct sm *sm, size_t i, const struct sev *e)
+slot_fail(struct sm *sm, size_t i, const struct sev *e, enum note why)
 {
 	struct sev stop = *e;
 
-	sm_note(sm, i, NOTE_WATCHDOG, 0);
+	sm_note(sm, i, why, 0);
 	stop.why = WHY_FAILED;
 	cell_stop(sm, i, &stop);
+}
+
+/* A running worker's watchdog ran out: it is hung. */
+static void
+cell_watchdog(struct sm *sm, size_t i, const struct sev *e)
+{
+	slot_fail(sm, i, e, NOTE_WATCHDOG);
 }
 
 static void
 cell_ready_timeout(struct sm *sm, size_t i, const struct sev *e)
 {
-	struct sev stop = *e;
-
-	sm_note(sm, i, NOTE_READY_TIMEOUT, 0);
-	stop.why = WHY_FAILED;
-	cell_stop(sm, i, &stop);
+	slot_fail(sm, i, e, NOTE_READY_TIMEOUT);
 }
 
 static void

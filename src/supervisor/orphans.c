@@ -55,7 +55,7 @@ orphans_named(pid_t pid, const char *name)
 }
 
 int
-orphans_kill(const struct pidmap *known, const char *name)
+orphans_kill(const struct pidmap *known, const char *name, pid_t spare)
 {
 	char path[64], *list, *p, *end;
 	size_t len;
@@ -69,7 +69,7 @@ orphans_kill(const struct pidmap *known, const char *name)
 		v = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (v <= 0 || pidmap_has(known, (pid_t)v))
+		if (v <= 0 || v == spare || pidmap_has(known, (pid_t)v))
 			continue;
 		if (name != NULL && !orphans_named((pid_t)v, name))
 			continue;

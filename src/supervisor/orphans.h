@@ -9,10 +9,10 @@
 #include "pidmap.h"
 
 /*
- * SIGKILLs every child of this process that KNOWN does not hold and whose
- * environment says PMTREE_NAME=NAME (every such child when NAME is NULL).
- * Returns how many it killed.
+ * SIGKILLs every child of this process that KNOWN does not hold, but SPARE
+ * (0: none), and whose environment says PMTREE_NAME=NAME (every such child
+ * when NAME is NULL).  Returns how many it killed.
  */
-int	orphans_kill(const struct pidmap *known, const char *name);
+int	orphans_kill(const struct pidmap *known, const char *name, pid_t spare);
 
 #endif

@@ -154,11 +154,16 @@ root_signal(struct supervisor *sv, int sig, void *arg)
 		commands_hangup(r->cmds);
 }
 
+static pid_t
+root_collector(void *arg)
+{
+	return (logsup_pid(((struct root *)arg)->logs));
+}
+
 static bool
 root_reaped(pid_t pid, int status, void *arg)
 {
 	struct root *r = arg;
-
 	return (logsup_reaped(r->logs, pid, status));
 }
 
@@ -220,6 +225,7 @@ root_loop(struct root *r)
 	supervisor_on_signal(sv, root_signal, r);
 	supervisor_on_change(sv, commands_changed, r->cmds);
 	supervisor_on_reap(sv, root_reaped, r);
+	supervisor_spare(sv, root_collector, r);
 	evlog("pmtree", "starting tree %s (pid %d)", r->tree->name, (int)getpid());
 	status = supervisor_run(sv);
 out:

@@ -88,6 +88,8 @@ struct supervisor {
 	struct cfg_tree		**owned;	/* loaded here by reloads */
 	size_t			 nowned;
 	struct cfg_tree		*pending;	/* a reload waiting for a stop phase */
+	pid_t			(*spare)(void *);	/* a child, not an orphan */
+	void			*spare_arg;
 	uint32_t		 pending_gen;
 };
 
@@ -1033,7 +1035,7 @@ sv_finish(struct supervisor *sv, size_t i)
 	sv_drain(sv);
 	/* After the restart is under way: the search costs with the tree. */
 	if (n->kind == CFG_WORKER && !k->swept)
-		(void)orphans_kill(&sv->pids, k->name);
+		(void)orphans_kill(&sv->pids, k->name, 0);
 	k->swept = false;
 }
 
@@ -1060,7 +1062,7 @@ sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	/* Not drained yet: something it left may hold its pipes. */
 	if (!k->swept) {
 		k->swept = true;
-		(void)orphans_kill(&k->sv->pids, k->name);
+		(void)orphans_kill(&k->sv->pids, k->name, 0);
 		evtimer_add(k->drain, &rest);
 		return;
 	}
@@ -1405,7 +1407,8 @@ supervisor_run(struct supervisor *sv)
 		}
 	}
 	/* Whatever was adopted and still lives must not outlive us. */
-	(void)orphans_kill(&sv->pids, NULL);
+	(void)orphans_kill(&sv->pids, NULL,
+	    sv->spare != NULL ? sv->spare(sv->spare_arg) : 0);
 	if (sv->up != NULL)
 		ipc_flush(sv->up);	/* the last reports, for the parent */
 	return (sv->status);
@@ -1416,6 +1419,13 @@ supervisor_on_ready(struct supervisor *sv, supervisor_cb *cb, void *arg)
 {
 	sv->on_ready = cb;
 	sv->on_ready_arg = arg;
+}
+
+void
+supervisor_spare(struct supervisor *sv, pid_t (*fn)(void *), void *arg)
+{
+	sv->spare = fn;
+	sv->spare_arg = arg;
 }
 
 void

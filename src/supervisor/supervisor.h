@@ -38,6 +38,8 @@ void		 supervisor_on_ready(struct supervisor *, supervisor_cb *, void *);
 /* A signal the supervisor does not handle itself (HUP, USR1, USR2). */
 void		 supervisor_on_signal(struct supervisor *,
 		    void (*)(struct supervisor *, int, void *), void *);
+/* FN's pid, a child of ours but not a slot (the root's collector), is no orphan. */
+void		 supervisor_spare(struct supervisor *, pid_t (*fn)(void *), void *);
 /* Called for a reaped process that is not one of the supervisor's children. */
 void		 supervisor_on_reap(struct supervisor *,
 		    bool (*)(pid_t, int status, void *), void *);
