@@ -199,7 +199,9 @@ client_call(struct client *c, json_t *req, int *exitcode)
 		return (NULL);
 	}
 	if (!json_is_true(json_object_get(rep, "ok"))) {
-		fprintf(stderr, "pmtree: %s\n",
+		/* File errors come as FILE:LINE:COL lines, printed as they are. */
+		fprintf(stderr, json_is_true(json_object_get(rep, "diag")) ?
+		    "%s\n" : "pmtree: %s\n",
 		    jstr(json_object_get(rep, "error"), "failed"));
 		*exitcode = (int)json_integer_value(json_object_get(rep, "exit"));
 		if (*exitcode == 0)

@@ -177,8 +177,11 @@ commands_instance_done(const struct msg_node_state *st, int op, uint64_t t0)
 	switch (op) {
 	case CMD_STOP:
 		return (st->state == SLOT_STOPPED || st->state == SLOT_EXITED);
-	case CMD_START:
 	case OP_SCALE:
+		if (st->held)
+			return (1);
+		/* FALLTHROUGH */
+	case CMD_START:
 		if (st->state == SLOT_RUNNING)
 			return (1);
 		break;
@@ -249,6 +252,10 @@ commands_try_finish(struct commands *c, struct pending *p)
 		if (r <= 0)
 			done = r;
 	}
+	/* What a reload removed or a scale dropped must be gone too. */
+	if (done == 1 && (p->op == OP_RELOAD || p->op == OP_SCALE) &&
+	    supervisor_retiring(c->sv) > 0)
+		done = 0;
 	if (done == 0)
 		return (false);
 	if (done < 0)
@@ -445,24 +452,44 @@ commands_interrupt(struct commands *c)
 	}
 }
 
-/* Every worker T runs that OLD did not, or ran otherwise: what must restart. */
-static struct target *
-commands_fresh(const struct cfg_tree *old, const struct cfg_tree *t, size_t *n)
+static void
+fresh_add(struct target **v, size_t *n, size_t *cap, const struct cfg_node *node,
+    int instance)
 {
-	struct target *v = xcalloc(t->nnodes, sizeof(*v));
-	const struct cfg_node *o;
-	size_t k;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[*n].node = node;
+	(*v)[(*n)++].instance = instance;
+}
+
+/*
+ * What a reload to T starts anew: workers new or changed (every instance),
+ * and the instances of an unchanged worker past the count it runs now (a
+ * scale down undone).
+ */
+static struct target *
+commands_fresh(struct commands *c, const struct cfg_tree *t, size_t *n)
+{
+	struct target *v = NULL;
+	const struct cfg_node *o, *w;
+	size_t k, cap = 0;
+	unsigned now, i;
 
 	*n = 0;
 	for (k = 0; k < t->nnodes; k++) {
-		if (t->nodes[k]->kind != CFG_WORKER)
+		if ((w = t->nodes[k])->kind != CFG_WORKER)
 			continue;
-		o = config_find(old, t->nodes[k]->path);
-		if (o != NULL && o->kind == CFG_WORKER &&
-		    config_worker_same(&o->worker, &t->nodes[k]->worker))
+		o = config_find(c->tree, w->path);
+		if (o == NULL || o->kind != CFG_WORKER ||
+		    !config_worker_same(&o->worker, &w->worker)) {
+			fresh_add(&v, n, &cap, w, TARGET_ALL);
 			continue;
-		v[*n].node = t->nodes[k];
-		v[(*n)++].instance = TARGET_ALL;
+		}
+		now = nodetab_count(supervisor_table(c->sv), o->id);
+		for (i = now; i < w->worker.instances; i++)
+			fresh_add(&v, n, &cap, w, (int)i);
 	}
 	return (v);
 }
@@ -500,8 +527,9 @@ commands_reload(struct commands *c, struct control_conn *conn)
 	t = config_load(c->tree->file, &d);
 	if (t == NULL) {
 		text = commands_diag_text(&d);
-		if (conn != NULL)
-			control_error(conn, 2, "%s", text);
+		if (conn != NULL)	/* printed as `pmtree check` prints them */
+			control_reply(conn, json_pack("{sbsssisb}", "ok", 0,
+			    "error", text, "exit", 2, "diag", 1));
 		else
 			evlog("pmtree", "reload: nothing changed:\n%s", text);
 		free(text);
@@ -518,7 +546,7 @@ commands_reload(struct commands *c, struct control_conn *conn)
 	p->spec = xstrdup(control ? "reloaded; the control settings take "
 	    "effect at the next `pmtree run`" : "reloaded");
 	p->t0 = supervisor_now();
-	p->targets = commands_fresh(c->tree, t, &p->ntargets);
+	p->targets = commands_fresh(c, t, &p->ntargets);
 	logsup_settings(c->logs, t);
 	c->tree = t;
 	supervisor_reload(c->sv, t, supervisor_gen(c->sv) + 1);

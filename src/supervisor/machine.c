@@ -784,17 +784,15 @@ reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
 	to->instance = k->instance;
 }
 
-/* What the new configuration asks of a slot it keeps or drops. */
+/* What the new configuration asks of a slot it keeps (retired: see below). */
 static void
 reconf_act(struct sm *sm, size_t i, bool changed, uint64_t now)
 {
 	struct slot *s = &sm->slots[i];
-	struct sev e = { .now = now, .why = WHY_COMMAND };
+	struct sev e = { .now = now };
 
 	if (s->retired) {
-		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
-			slot_event(sm, i, SEV_STOP, &e);
-		else if (s->state == SLOT_STOPPING && WHY_COMMAND > s->why)
+		if (s->state == SLOT_STOPPING && WHY_COMMAND > s->why)
 			s->why = WHY_COMMAND;
 		return;
 	}
@@ -843,6 +841,19 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 	sm->cursor = 0;	/* what has not started yet starts in order */
 	for (i = 0; i < m; i++)
 		reconf_act(sm, i, i < n && keep[i].changed, now);
+	/* The retired stop like a group's children: newest (highest) first. */
+	if (m > n)
+		sm_stop_from(sm, n, WHY_COMMAND);
 	sm_step(sm, now);
 	return (m);
+}
+
+size_t
+sm_retiring(const struct sm *sm)
+{
+	size_t i, n = 0;
+
+	for (i = sm->nslots; i > 0 && sm->slots[i - 1].retired; i--)
+		n += sm_slot_live(&sm->slots[i - 1]);
+	return (n);
 }

@@ -183,6 +183,8 @@ struct sm_keep {
  */
 size_t	sm_reconfigure(struct sm *, const struct cfg_node *g,
 	    const struct sm_keep *keep, size_t n, size_t *from, uint64_t now);
+/* Retired slots whose process still runs (they sit at the end). */
+size_t	sm_retiring(const struct sm *);
 
 /* The next action to perform; false when there is none. */
 bool	sm_next(struct sm *, struct action *);

@@ -51,6 +51,8 @@ struct msg_node_state {
 	int32_t		exit_sig;
 	uint64_t	since_ms;	/* last start */
 	uint64_t	next_ms;	/* next restart, 0: none */
+	uint32_t	retiring;	/* a group: removed children still running */
+	uint32_t	pad2;
 };
 
 /*

@@ -88,12 +88,15 @@ struct supervisor {
 	struct cfg_tree		**owned;	/* loaded here by reloads */
 	size_t			 nowned;
 	struct cfg_tree		*pending;	/* a reload waiting for a stop phase */
+	bool			 pending_scale;	/* a scale waiting for one */
+	uint32_t		 retiring;	/* as last told to the parent */
 	pid_t			(*spare)(void *);	/* a child, not an orphan */
 	void			*spare_arg;
 	uint32_t		 pending_gen;
 };
 
 static void	sv_drain(struct supervisor *);
+static void	sv_retiring_changed(struct supervisor *);
 static void	sv_name_kids(struct supervisor *);
 static void	sv_reload_pending(struct supervisor *);
 
@@ -158,8 +161,10 @@ sv_report(struct supervisor *sv, size_t i)
 	struct slot *s = &sv->sm.slots[i];
 	struct msg_node_state *st;
 
-	if (s->retired)
-		return;	/* gone from the configuration, not from the world */
+	if (s->retired) {	/* gone from the configuration, not from the world */
+		sv_retiring_changed(sv);
+		return;
+	}
 	st = nodetab_get(&sv->tab, s->node->id, s->instance);
 	if (s->state == SLOT_STARTING && st->state != SLOT_STARTING)
 		nodetab_store(&sv->tab, st, &(struct msg_node_state){
@@ -181,25 +186,56 @@ sv_report(struct supervisor *sv, size_t i)
 	sv_send_up(sv, st);
 }
 
-/* Tells the parent that this group's children are all up. */
+/* Removed children of the subtree still running: ours and our groups'. */
+static uint32_t
+sv_retiring_total(struct supervisor *sv)
+{
+	const struct msg_node_state *st;
+	uint32_t n = (uint32_t)sm_retiring(&sv->sm);
+	size_t i;
+
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv->sm.slots[i].node->kind != CFG_GROUP ||
+		    sv->sm.slots[i].retired)
+			continue;
+		st = nodetab_get(&sv->tab, sv->sm.slots[i].node->id, 0);
+		n += st != NULL ? st->retiring : 0;
+	}
+	return (n);
+}
+
+/* Tells the parent about the group itself: up or not, and what retires. */
 static void
-sv_send_ready(struct supervisor *sv)
+sv_send_self(struct supervisor *sv)
 {
 	struct msg_node_state st = {
 		.gen = sv->tab.gen,
 		.node = sv->group->id,
 		.state = SLOT_RUNNING,
-		.ready = 1,
+		.ready = sv->sm.ready,
 		.pid = (int32_t)getpid(),
+		.retiring = sv->retiring,
 	};
 
 	sv_send_up(sv, &st);
 }
 
+/* Once the count of what still retires changes, the parent hears of it. */
+static void
+sv_retiring_changed(struct supervisor *sv)
+{
+	uint32_t n = sv_retiring_total(sv);
+
+	if (n == sv->retiring)
+		return;
+	sv->retiring = n;
+	sv_send_self(sv);
+}
+
 static void
 sv_report_ready(struct supervisor *sv)
 {
-	sv_send_ready(sv);
+	sv_send_self(sv);
 	if (sv->on_ready != NULL)
 		sv->on_ready(sv, sv->on_ready_arg);
 }
@@ -602,7 +638,7 @@ sv_drain(struct supervisor *sv)
 
 	while (sm_next(&sv->sm, &a))
 		sv_perform(sv, &a);
-	if (sv->pending != NULL)
+	if (sv->pending != NULL || sv->pending_scale)
 		sv_reload_pending(sv);
 }
 
@@ -841,8 +877,8 @@ sv_apply(struct supervisor *sv, const struct cfg_tree *t,
 	free(from);
 	for (i = 0; i < sv->sm.nslots; i++)
 		sv_report(sv, i);
-	if (sv->sm.ready)
-		sv_send_ready(sv);
+	sv->retiring = sv_retiring_total(sv);
+	sv_send_self(sv);
 }
 
 static void
@@ -892,16 +928,22 @@ supervisor_reload(struct supervisor *sv, struct cfg_tree *t, uint32_t gen)
 	sv_drain(sv);
 }
 
-/* A deferred reload, once the stop phase that held it back is over. */
+/* A deferred reload or scale, once the stop phase that held it back is over. */
 static void
 sv_reload_pending(struct supervisor *sv)
 {
 	struct cfg_tree *t = sv->pending;
 
-	if (t == NULL || sv->sm.stopping || sv->sm.shutting_down)
+	if (sv->sm.stopping || sv->sm.shutting_down)
 		return;
-	sv->pending = NULL;
-	sv_reload_now(sv, t, sv->pending_gen);
+	if (t != NULL) {
+		sv->pending = NULL;
+		sv->pending_scale = false;
+		sv_reload_now(sv, t, sv->pending_gen);
+	} else if (sv->pending_scale) {
+		sv->pending_scale = false;
+		sv_apply(sv, sv->tree, sv->group, &sv->tab);
+	}
 }
 
 int
@@ -922,11 +964,21 @@ supervisor_scale(struct supervisor *sv, const struct cfg_node *node,
 			return (-1);
 		return (ipc_send(sv->kids[via]->ipc, MSG_SCALE, &m, sizeof(m)));
 	}
-	if (sv->sm.stopping || sv->sm.shutting_down)
+	if (sv->sm.shutting_down)
 		return (-1);
+	if (sv->sm.stopping) {	/* indices must hold still until it ends */
+		sv->pending_scale = true;
+		return (0);
+	}
 	sv_apply(sv, sv->tree, sv->group, &sv->tab);
 	sv_drain(sv);
 	return (0);
+}
+
+uint32_t
+supervisor_retiring(struct supervisor *sv)
+{
+	return (sv_retiring_total(sv));
 }
 
 uint32_t
@@ -983,8 +1035,11 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 	if (m.gen != sv->tab.gen)
 		return (0);
 	if (m.node == g->id) {
+		if ((st = nodetab_get(&sv->tab, g->id, 0)) != NULL)
+			st->retiring = m.retiring;
 		if (m.ready)
 			sm_ready(&sv->sm, k->slot, supervisor_now());
+		sv_retiring_changed(sv);
 		sv_drain(sv);
 		return (0);
 	}

@@ -59,6 +59,8 @@ int		 supervisor_command(struct supervisor *, const struct cfg_node *,
  */
 void		 supervisor_reload(struct supervisor *, struct cfg_tree *t,
 		    uint32_t gen);
+/* Removed (reload) or dropped (scale) children of the tree still running. */
+uint32_t	 supervisor_retiring(struct supervisor *);
 /* The configuration number in force. */
 uint32_t	 supervisor_gen(struct supervisor *);
 /* NODE, a worker of the subtree, now runs COUNT instances; -1 if it cannot. */
