@@ -75,7 +75,8 @@ http_send(struct evhttp_request *req, int code, const char *reason,
 	    "Content-Type", type);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
-	if (out != NULL)
+	/* HEAD: the headers only (evhttp would send the body too). */
+	if (out != NULL && evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
 		evbuffer_add(out, body, len);
 	evhttp_send_reply(req, code, reason, out);
 	if (out != NULL)

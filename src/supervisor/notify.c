@@ -39,6 +39,8 @@ notify_metric(const char *line, size_t len, struct notify_msg *m)
 		    (c >= '0' && c <= '9' && k > 0) || c == '_'))
 			return;
 	}
+	if (memchr(eq + 1, '\0', vl) != NULL)
+		return;
 	memcpy(num, eq + 1, vl);
 	num[vl] = '\0';
 	v = strtod(num, &end);
@@ -52,10 +54,14 @@ notify_metric(const char *line, size_t len, struct notify_msg *m)
 void
 notify_parse(const char *buf, size_t len, struct notify_msg *m)
 {
-	const char *line = buf, *nl, *end = buf + len;
+	const char *line = buf, *nl, *end;
 	size_t ll;
 
 	memset(m, 0, sizeof(*m));
+	/* Some clients send the C string's NUL along: systemd takes it too. */
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	end = buf + len;
 	for (; line < end; line = nl + 1) {
 		nl = memchr(line, '\n', (size_t)(end - line));
 		if (nl == NULL)
