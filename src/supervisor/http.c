@@ -18,6 +18,7 @@
 
 #define HTTP_TIMEOUT_S		5	/* a slow client is cut off */
 #define HTTP_MAX_HEADERS	8192
+#define HTTP_MAX_BODY		4096	/* none is used; small ones get 405, not 413 */
 #define HTTP_MAX_TARGETS	4096
 
 struct http {
@@ -327,7 +328,7 @@ http_open(struct event_base *base, const char *addr, const struct http_view *v)
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_S);
 	evhttp_set_max_headers_size(h->evh, HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(h->evh, 0);
+	evhttp_set_max_body_size(h->evh, HTTP_MAX_BODY);
 	evhttp_set_gencb(h->evh, http_cb, h);
 	return (h);
 }

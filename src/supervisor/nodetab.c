@@ -166,6 +166,9 @@ nodetab_tell(struct nodetab *t, unsigned id, unsigned instance,
 				break;
 		}
 		if (j == ni->nmetrics) {
+			/* A worker inventing names forever gets no more room. */
+			if (j == NODETAB_MAX_METRICS)
+				continue;
 			ni->metrics = xreallocarray(ni->metrics, j + 1,
 			    sizeof(*ni->metrics));
 			ni->nmetrics++;

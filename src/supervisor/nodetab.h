@@ -14,6 +14,8 @@
 #include "msg.h"
 #include "notify.h"
 
+#define NODETAB_MAX_METRICS 128	/* names a worker may report */
+
 /* What a worker says of itself (sd_notify): kept apart, it varies in size. */
 struct nodeinfo {
 	char			*status;	/* STATUS=, or NULL */
