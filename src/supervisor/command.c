@@ -281,6 +281,25 @@ commands_changed(struct supervisor *sv, void *arg)
 	}
 }
 
+/*
+ * The supervisors between the root and T's own must run, or nobody could
+ * carry the command or answer it: the root tells at once, from its table.
+ */
+static const struct cfg_node *
+commands_blocked(struct commands *c, const struct cfg_node *t)
+{
+	const struct msg_node_state *st;
+	const struct cfg_node *a;
+
+	for (a = t->parent; a != NULL && a->parent != NULL; a = a->parent) {
+		st = nodetab_get(supervisor_table(c->sv), a->id, 0);
+		if (st == NULL || (st->state != SLOT_RUNNING &&
+		    st->state != SLOT_STARTING))
+			return (a);
+	}
+	return (NULL);
+}
+
 static void
 commands_unhold(struct commands *c, const struct cfg_node *g)
 {
@@ -313,6 +332,16 @@ commands_act(struct commands *c, struct control_conn *conn, int op,
 	if ((p->targets = commands_targets(conn, c->tree, c->sv, spec, &p->ntargets)) == NULL) {
 		pending_free(p);
 		return;
+	}
+	for (k = 0; k < p->ntargets; k++) {
+		const struct cfg_node *b = commands_blocked(c, p->targets[k].node);
+
+		if (b != NULL) {
+			control_error(conn, 1, "%s %s: its group %s is not running",
+			    op_names[op], spec, b->path);
+			pending_free(p);
+			return;
+		}
 	}
 	for (k = 0; k < p->ntargets; k++) {
 		/* Every hold below a started group goes: so the table must say. */

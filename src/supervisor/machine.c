@@ -771,15 +771,30 @@ sm_hold(struct sm *sm, size_t i)
 	slot_set(sm, i, SLOT_STOPPED);
 }
 
-/* Carries an old slot over, or makes a fresh one, at index I. */
+/*
+ * Carries an old slot over, or makes a fresh one.  A fresh instance of a
+ * worker whose instances a command stopped is stopped too: scaling a
+ * stopped worker starts nothing.
+ */
 static void
-reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
+reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *keep,
+    size_t i)
 {
-	if (k->old == SM_NEW) {
+	const struct sm_keep *k = &keep[i], *first;
+
+	if (k->old != SM_NEW)
+		*to = old[k->old];
+	else {
 		memset(to, 0, sizeof(*to));
 		to->state = SLOT_WAITING;
-	} else
-		*to = old[k->old];
+		/* A worker's instances follow each other: instance 0 leads. */
+		first = k->instance <= i ? &keep[i - k->instance] : NULL;
+		if (first != NULL && first->node == k->node &&
+		    first->old != SM_NEW && old[first->old].held) {
+			to->state = SLOT_STOPPED;
+			to->held = true;
+		}
+	}
 	to->node = k->node;
 	to->instance = k->instance;
 }
@@ -822,7 +837,7 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 		m += !taken[k] && sm_slot_live(&old[k]);
 	sm->slots = xcalloc(m ? m : 1, sizeof(*sm->slots));
 	for (i = 0; i < n; i++) {
-		reconf_slot(&sm->slots[i], old, &keep[i]);
+		reconf_slot(&sm->slots[i], old, keep, i);
 		from[i] = keep[i].old;
 	}
 	for (k = 0; k < sm->nslots; k++) {

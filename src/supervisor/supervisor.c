@@ -742,9 +742,18 @@ supervisor_command(struct supervisor *sv, const struct cfg_node *node,
 		}
 	} else {
 		via = sv_route(sv, node);
+		if (via < 0)
+			return (-1);
+		/* A child group that does not run: its slot here is the target. */
+		if (sv->sm.slots[via].node == node &&
+		    !sm_slot_live(&sv->sm.slots[via])) {
+			if (op != CMD_STOP)
+				sm_cmd_start(&sv->sm, (size_t)via, now);
+			sv_drain(sv);
+			return (0);
+		}
 		/* A group still starting its children takes commands too. */
-		if (via < 0 || sv->kids[via]->ipc == NULL ||
-		    !sm_slot_live(&sv->sm.slots[via]))
+		if (sv->kids[via]->ipc == NULL || !sm_slot_live(&sv->sm.slots[via]))
 			return (-1);
 		return (ipc_send(sv->kids[via]->ipc, MSG_COMMAND, &m, sizeof(m)));
 	}
