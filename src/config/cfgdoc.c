@@ -26,6 +26,7 @@ struct composer {
 	yaml_document_t	*doc;
 	bool		 have_doc;
 	const char	*buf;
+	size_t		 len;
 	struct diag	*diag;
 	struct frame	 stack[MAX_NEST];
 	size_t		 depth;
@@ -59,6 +60,24 @@ offset_pos(const char *buf, size_t off)
 	return (p);
 }
 
+/*
+ * The byte at character INDEX (libyaml counts characters, not bytes), or
+ * NUL past the end (an error at the end of the input is at index len).
+ */
+static char
+char_at(const struct composer *c, size_t index)
+{
+	size_t b;
+
+	for (b = 0; b < c->len; b++) {
+		if (((unsigned char)c->buf[b] & 0xc0) == 0x80)
+			continue;	/* a UTF-8 continuation byte */
+		if (index-- == 0)
+			return (c->buf[b]);
+	}
+	return ('\0');
+}
+
 static void
 syntax_error(struct composer *c)
 {
@@ -74,7 +93,7 @@ syntax_error(struct composer *c)
 		    "YAML: %s", p->problem);
 		return;
 	}
-	if (c->buf[p->problem_mark.index] == '\t')
+	if (char_at(c, p->problem_mark.index) == '\t')
 		hint = " (tabs cannot indent YAML: use spaces)";
 	if (p->context != NULL && *hint == '\0')
 		diag_add(c->diag, mark_pos(p->problem_mark),
@@ -298,6 +317,7 @@ cfgdoc_load(const char *buf, size_t len, yaml_document_t *doc,
 	memset(&c, 0, sizeof(c));
 	c.doc = doc;
 	c.buf = buf;
+	c.len = len;
 	c.diag = d;
 	if (!yaml_parser_initialize(&c.parser))
 		abort();

@@ -66,6 +66,8 @@ struct stream {
 	struct logmsg		 how;		/* the worker's own log settings */
 	int			 color;
 	bool			 stalled;	/* its file cannot be written */
+	char			*carry;		/* a line's start, read ahead */
+	size_t			 carry_len;
 	char			 name[LOGMSG_PATH_MAX + 16];
 	struct stream		*next;
 };
@@ -96,6 +98,7 @@ struct collector {
 	int			 scratch[2];
 	int			 devnull;
 	char			*rbuf;
+	char			*cbuf;		/* bytes consumed into a carry */
 	struct frame_rec	*recs;
 	struct obuf		 out;
 	struct obuf		 echo;
@@ -103,10 +106,12 @@ struct collector {
 	struct event		*drain_timer;
 	struct event		*retry_timer;
 	struct event		*resume;	/* accepting again after EMFILE */
+	bool			 short_of_fds;	/* said once per episode */
 	int			 status;
 };
 
 static void	stream_pump(struct stream *);
+static void	stream_consume(struct stream *, size_t, size_t);
 
 /* --- files -------------------------------------------------------------- */
 
@@ -252,9 +257,9 @@ journal_settle_pipe(struct collector *c, struct stream *s)
 static void	collector_maybe_done(struct collector *);
 
 static void
-conn_send_drained(struct conn *cn, pid_t pid)
+conn_send(struct conn *cn, uint32_t type, pid_t pid)
 {
-	struct logmsg m = { .type = LOGMSG_DRAINED, .pid = pid };
+	struct logmsg m = { .type = type, .pid = pid };
 
 	if (cn != NULL)
 		(void)send(cn->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -275,7 +280,8 @@ stream_close(struct stream *s)
 	for (o = c->streams; o != NULL; o = o->next)
 		other = other || o->pid == s->pid;
 	if (!other)
-		conn_send_drained(s->conn, s->pid);
+		conn_send(s->conn, LOGMSG_DRAINED, s->pid);
+	free(s->carry);
 	free(s);
 	collector_maybe_done(c);
 }
@@ -364,9 +370,14 @@ collector_echo(struct collector *c)
 	}
 }
 
-/* Writes the batch, then consumes its bytes.  -1: the file failed. */
+/*
+ * Writes the batch, then consumes its bytes (TAKE, less the SKIP that came
+ * from the carry, not the pipe), and TAIL more into the carry.  -1: the file
+ * failed.
+ */
 static int
-stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t nrec)
+stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t skip,
+    size_t tail, size_t nrec)
 {
 	struct collector *c = s->c;
 	struct logjournal *j = &c->shm->journal;
@@ -381,8 +392,8 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t nrec)
 		j->stream = (uint32_t)s->which;
 		j->pre_size = lf->size;
 		j->out_len = c->out.len;
-		j->consume_len = take;
-		j->digest = journal_digest(c->rbuf, take);
+		j->consume_len = take - skip;
+		j->digest = journal_digest(c->rbuf + skip, take - skip);
 		snprintf(j->path, sizeof(j->path), "%s", lf->path);
 		j->busy = 1;
 		if (logfile_write(lf, c->out.p, c->out.len) < 0) {
@@ -396,13 +407,18 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t nrec)
 		}
 	}
 	collector_echo(c);
-	while (take > 0) {
-		ssize_t n = splice(s->fd, NULL, c->devnull, NULL, take, 0);
+	s->carry_len = 0;
+	if (tail > 0)
+		stream_consume(s, take - skip, tail);
+	else {
+		for (take -= skip; take > 0; ) {
+			ssize_t n = splice(s->fd, NULL, c->devnull, NULL, take, 0);
 
-		if (n <= 0 && errno != EINTR)
-			break;
-		if (n > 0)
-			take -= (size_t)n;
+			if (n <= 0 && errno != EINTR)
+				break;
+			if (n > 0)
+				take -= (size_t)n;
+		}
 	}
 	j->busy = 0;
 	for (k = 0; k < nrec; k++) {
@@ -412,40 +428,94 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t nrec)
 	return (0);
 }
 
+/*
+ * Consumes SKIP bytes and then a line's start (TAIL bytes, no newline yet),
+ * which goes to the carry (at most 16 KiB), in one read: the pipe is left
+ * empty at once.  A writer blocked in one big write(2) is woken when there
+ * is room, but the kernel wakes the pipe's readers on its resumptions only
+ * if the pipe was empty then; two reads would let it resume in between.
+ * (A collector killed while it holds a carry loses that line's start.)
+ */
+static void
+stream_consume(struct stream *s, size_t skip, size_t tail)
+{
+	struct collector *c = s->c;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < skip + tail) {
+		n = read(s->fd, c->cbuf + got, skip + tail - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got <= skip)
+		return;
+	if (s->carry == NULL)
+		s->carry = xmalloc(FRAME_MAX);
+	memcpy(s->carry + s->carry_len, c->cbuf + skip, got - skip);
+	s->carry_len += got - skip;
+}
+
+/* Peeks the pipe after what the carry holds: CARRY + pipe in c->rbuf. */
+static ssize_t
+stream_peek(struct stream *s)
+{
+	struct collector *c = s->c;
+	ssize_t n, r, m;
+
+	n = tee(s->fd, c->scratch[1], SCRATCH, SPLICE_F_NONBLOCK);
+	if (n <= 0)
+		return (n);
+	memcpy(c->rbuf, s->carry, s->carry_len);
+	for (r = 0; r < n; r += m) {
+		m = read(c->scratch[0], c->rbuf + s->carry_len + r, (size_t)(n - r));
+		if (m <= 0)
+			return (-1);
+	}
+	return (n);
+}
+
 /* One round: peek, cut, write, consume.  1: go on; 0: wait; -1: closed. */
 static int
 stream_round(struct stream *s)
 {
 	struct collector *c = s->c;
 	struct logfile *lf = NULL;
-	size_t nrec, used, take, k;
-	ssize_t n, r;
+	size_t nrec, used, take, total, tail, skip = s->carry_len, k;
+	bool eof;
+	ssize_t n;
 
-	n = tee(s->fd, c->scratch[1], SCRATCH, SPLICE_F_NONBLOCK);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+	n = stream_peek(s);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	eof = n <= 0;
+	if (n < 0)
+		n = 0;
+	if (eof && skip == 0) {
 		stream_close(s);
 		return (-1);
 	}
-	if (n < 0)
+	if (eof)	/* what the carry holds is the pipe's last line */
+		memcpy(c->rbuf, s->carry, skip);
+	total = skip + (size_t)n;
+	nrec = frame_cut(c->rbuf, total, eof, c->recs, MAX_RECS, &used);
+	if (used < total && nrec < MAX_RECS && !eof && stream_hung_up(s))
+		nrec = frame_cut(c->rbuf, total, true, c->recs, MAX_RECS, &used);
+	if (nrec == 0) {	/* a line's start only: into the carry */
+		stream_consume(s, 0, (size_t)n);
 		return (0);
-	for (r = 0; r < n; ) {
-		ssize_t m = read(c->scratch[0], c->rbuf + r, (size_t)(n - r));
-
-		if (m <= 0)
-			return (0);
-		r += m;
 	}
-	nrec = frame_cut(c->rbuf, (size_t)n, false, c->recs, MAX_RECS, &used);
-	if (used < (size_t)n && nrec < MAX_RECS && stream_hung_up(s))
-		nrec = frame_cut(c->rbuf, (size_t)n, true, c->recs, MAX_RECS, &used);
-	if (nrec == 0)
-		return (0);
 	if (stream_to_file(s))
 		lf = file_open(c, s->file);
 	take = stream_batch(s, lf, nrec, used);
 	for (k = 0; k < nrec && c->recs[k].off < take; k++)
 		;
-	if (stream_commit(s, lf, take, k) < 0) {
+	/* What stays is a line's start, unless more records wait (cut short). */
+	tail = !eof && take == used && nrec < MAX_RECS ? total - take : 0;
+	if (stream_commit(s, lf, take, skip, tail, k) < 0) {
 		struct timeval retry = { RETRY_SECS, 0 };
 
 		s->stalled = true;
@@ -453,8 +523,8 @@ stream_round(struct stream *s)
 		return (0);
 	}
 	s->stalled = false;
-	/* A tail still waiting for its newline: the next write wakes us. */
-	return (take == (size_t)n || nrec == MAX_RECS || take < used);
+	/* More to read (or the next round closes it); a carry waits for a write. */
+	return (tail == 0);
 }
 
 static void
@@ -572,6 +642,21 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 			nfds++;
 		}
 	}
+	/*
+	 * Out of fds, the kernel drops the ones that do not fit: the message
+	 * was fine, the supervisor still has the pipes and sends them again.
+	 */
+	if (n > 0 && (mh.msg_flags & MSG_CTRUNC) && !(mh.msg_flags & MSG_TRUNC)) {
+		for (k = 0; k < 2; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+		if (!cn->c->short_of_fds)
+			evlog("pmtree", "log collector: out of file descriptors: "
+			    "pipes refused until some close");
+		cn->c->short_of_fds = true;
+		conn_send(cn, LOGMSG_RETRY, in.m.pid);
+		return;
+	}
 	if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    !conn_valid(&in.m, in.path, n, nfds)) {
 		for (k = 0; k < 2; k++)
@@ -582,6 +667,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close(cn);
 		return;
 	}
+	cn->c->short_of_fds = false;
 	stream_add(cn->c, cn, &in.m, in.path, fds[0], 0);
 	stream_add(cn->c, cn, &in.m, in.path, fds[1], 1);
 }
@@ -780,6 +866,7 @@ collector_free(struct collector *c)
 		c->streams = s->next;
 		event_free(s->ev);
 		close(s->fd);
+		free(s->carry);
 		free(s);
 	}
 	while (c->conns != NULL)
@@ -808,6 +895,7 @@ collector_free(struct collector *c)
 	if (c->resume != NULL)
 		event_free(c->resume);
 	free(c->rbuf);
+	free(c->cbuf);
 	free(c->recs);
 	obuf_free(&c->out);
 	obuf_free(&c->echo);
@@ -821,7 +909,8 @@ collector_main(int lisfd, int rootfd, struct logshm *shm)
 	    .scratch = { -1, -1 }, .devnull = -1, .sigfd = -1 };
 	int rc = 1;
 
-	c.rbuf = xmalloc(SCRATCH);
+	c.rbuf = xmalloc(SCRATCH + FRAME_MAX);	/* a carry, then a pipe's worth */
+	c.cbuf = xmalloc(SCRATCH);
 	c.recs = xcalloc(MAX_RECS, sizeof(*c.recs));
 	if ((c.base = event_base_new()) == NULL || collector_setup(&c) < 0) {
 		evlog("pmtree", "log collector: setting up: %s", strerror(errno));

@@ -4,6 +4,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,13 +14,16 @@
 #include "logproto.h"
 #include "xmalloc.h"
 
-#define RETRY_MS 100	/* only when the backlog is full */
+#define RETRY_MS	100	/* only when the backlog is full */
+#define REFUSED_MS	1000	/* the collector could not take pipes (no fds) */
+#define RECONNECT_MS	1000	/* connections that keep dropping: slow down */
 
 struct entry {
 	struct logmsg	msg;
 	char		*path;
 	int		fd[2];
 	bool		sent;
+	bool		refused;	/* the collector had no room: later */
 };
 
 struct logconn {
@@ -28,6 +32,8 @@ struct logconn {
 	struct event		*rev;
 	struct event		*wev;
 	struct event		*retry;
+	struct event		*again;		/* refused pipes, sent again */
+	uint64_t		 connected_ms;
 	struct entry		*v;
 	size_t			 n;
 	size_t			 cap;
@@ -76,7 +82,7 @@ logconn_flush(struct logconn *lc)
 	size_t k;
 
 	for (k = 0; k < lc->n && lc->fd >= 0; k++) {
-		if (lc->v[k].sent)
+		if (lc->v[k].sent || lc->v[k].refused)
 			continue;
 		iov[0].iov_base = &lc->v[k].msg;
 		iov[0].iov_len = sizeof(lc->v[k].msg);
@@ -101,6 +107,34 @@ logconn_flush(struct logconn *lc)
 	}
 }
 
+/* The collector was out of fds: these go again in a while, not now. */
+static void
+logconn_refused(struct logconn *lc, pid_t pid)
+{
+	struct timeval tv = { REFUSED_MS / 1000, (REFUSED_MS % 1000) * 1000 };
+	size_t k;
+
+	for (k = 0; k < lc->n; k++) {
+		if (lc->v[k].msg.pid == pid) {
+			lc->v[k].sent = false;
+			lc->v[k].refused = true;
+		}
+	}
+	if (!evtimer_pending(lc->again, NULL))
+		evtimer_add(lc->again, &tv);
+}
+
+static void
+logconn_again(evutil_socket_t fd, short what, void *arg)
+{
+	struct logconn *lc = arg;
+	size_t k;
+
+	for (k = 0; k < lc->n; k++)
+		lc->v[k].refused = false;
+	logconn_flush(lc);
+}
+
 static void
 logconn_remove(struct logconn *lc, pid_t pid)
 {
@@ -118,6 +152,29 @@ logconn_remove(struct logconn *lc, pid_t pid)
 	}
 }
 
+static uint64_t
+logconn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* At once after a collector's death; slower if connections keep dropping. */
+static void
+logconn_reconnect(struct logconn *lc)
+{
+	struct timeval tv = { RECONNECT_MS / 1000, (RECONNECT_MS % 1000) * 1000 };
+
+	if (logconn_now() - lc->connected_ms >= RECONNECT_MS) {
+		logconn_connect(lc);
+		return;
+	}
+	logconn_drop(lc);
+	evtimer_add(lc->retry, &tv);
+}
+
 static void
 logconn_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -128,9 +185,11 @@ logconn_read(evutil_socket_t fd, short what, void *arg)
 	while ((n = recv(fd, &m, sizeof(m), MSG_DONTWAIT)) == (ssize_t)sizeof(m)) {
 		if (m.type == LOGMSG_DRAINED)
 			logconn_remove(lc, m.pid);
+		else if (m.type == LOGMSG_RETRY)
+			logconn_refused(lc, m.pid);
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || n > 0)
-		logconn_connect(lc);	/* EOF: a new collector takes over */
+		logconn_reconnect(lc);	/* EOF: a new collector takes over */
 }
 
 static void
@@ -164,6 +223,7 @@ logconn_connect(struct logconn *lc)
 		evtimer_add(lc->retry, &tv);
 		return;
 	}
+	lc->connected_ms = logconn_now();
 	lc->rev = event_new(lc->base, lc->fd, EV_READ | EV_PERSIST, logconn_read, lc);
 	lc->wev = event_new(lc->base, lc->fd, EV_WRITE, logconn_write, lc);
 	event_add(lc->rev, NULL);
@@ -180,6 +240,7 @@ logconn_new(struct event_base *base, logconn_drained_cb *cb, void *arg)
 	lc->cb = cb;
 	lc->arg = arg;
 	lc->retry = evtimer_new(base, logconn_retry, lc);
+	lc->again = evtimer_new(base, logconn_again, lc);
 	logconn_connect(lc);
 	return (lc);
 }
@@ -198,6 +259,7 @@ logconn_free(struct logconn *lc)
 		free(lc->v[k].path);
 	}
 	event_free(lc->retry);
+	event_free(lc->again);
 	free(lc->v);
 	free(lc);
 }
@@ -214,6 +276,18 @@ logconn_add(struct logconn *lc, const struct logmsg *m, const char *path,
 	    .fd = { out, err } };
 	lc->v[lc->n++].msg.type = LOGMSG_PIPES;
 	logconn_flush(lc);
+}
+
+bool
+logconn_refused_now(const struct logconn *lc, pid_t pid)
+{
+	size_t k;
+
+	for (k = 0; k < lc->n; k++) {
+		if (lc->v[k].msg.pid == pid)
+			return (lc->v[k].refused);
+	}
+	return (false);
 }
 
 bool

@@ -28,6 +28,8 @@ void		 logconn_free(struct logconn *);
  */
 void		 logconn_add(struct logconn *, const struct logmsg *m,
 		    const char *path, int out, int err);
+/* True if the collector, out of fds, refused PID's pipes for now. */
+bool		 logconn_refused_now(const struct logconn *, pid_t);
 /* True while PID's pipes are not yet drained. */
 bool		 logconn_has(const struct logconn *, pid_t);
 

@@ -12,6 +12,7 @@
 enum logmsg_type {
 	LOGMSG_PIPES = 1,	/* supervisor -> collector, + fds out, err */
 	LOGMSG_DRAINED,		/* collector -> supervisor: both at EOF */
+	LOGMSG_RETRY,		/* collector -> supervisor: could not take them */
 };
 
 #define LOGMSG_PATH_MAX 4096

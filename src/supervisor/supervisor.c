@@ -1164,7 +1164,9 @@ sv_reaped(struct supervisor *sv, size_t i, int status)
 	k->probe = NULL;
 	(void)killpg(k->pid, SIGKILL);
 	k->swept = false;
-	if (!logconn_has(sv->logc, k->pid)) {
+	/* A collector short of fds refused them: nothing will drain them. */
+	if (!logconn_has(sv->logc, k->pid) ||
+	    logconn_refused_now(sv->logc, k->pid)) {
 		sv_finish(sv, i);
 		return;
 	}

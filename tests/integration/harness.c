@@ -28,7 +28,7 @@
 	if (h_n_ < 0 || (size_t)h_n_ >= sizeof(buf))			\
 		ck_abort_msg("path too long");				\
 } while (0)
-#define H_MAXPROCS	4096
+#define H_MAXPROCS	65536	/* above pid_max: a busy machine has thousands */
 
 struct h H;
 

@@ -205,7 +205,7 @@ START_TEST(maxrecs_cap)
 	ck_assert_uint_eq(c.n, 2);
 	rec_is(&c, 1, 2, 1);
 	ck_assert_uint_eq(c.used, 4);
-	cut(&c, "a\nb\nc\nd" + 4, 3, true, 2);
+	cut(&c, &"a\nb\nc\nd"[4], 3, true, 2);
 	ck_assert_uint_eq(c.n, 2);
 	rec_is(&c, 0, 0, 1);
 	rec_is(&c, 1, 2, 1);
