@@ -176,6 +176,9 @@ commands_instance_done(const struct msg_node_state *st, int op, uint64_t t0)
 
 	switch (op) {
 	case CMD_STOP:
+		/* Started since by another command (a scale): not this one's. */
+		if (st->since_ms > t0 && st->state != SLOT_STOPPING)
+			return (1);
 		return (st->state == SLOT_STOPPED || st->state == SLOT_EXITED);
 	case OP_SCALE:
 		if (st->held)

@@ -771,46 +771,18 @@ sm_hold(struct sm *sm, size_t i)
 	slot_set(sm, i, SLOT_STOPPED);
 }
 
-/*
- * Carries an old slot over, or makes a fresh one.  A fresh instance of a
- * worker all of whose instances a command stopped is stopped too: scaling a
- * stopped worker starts nothing.  HELD[i] says so for i's worker.
- */
+/* Carries an old slot over, or makes a fresh one. */
 static void
-reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k,
-    bool held)
+reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
 {
 	if (k->old != SM_NEW)
 		*to = old[k->old];
 	else {
 		memset(to, 0, sizeof(*to));
-		to->state = held ? SLOT_STOPPED : SLOT_WAITING;
-		to->held = held;
+		to->state = SLOT_WAITING;
 	}
 	to->node = k->node;
 	to->instance = k->instance;
-}
-
-/* Per entry: are all the kept instances of its worker held?  (Runs of one node.) */
-static void
-reconf_held(const struct slot *old, const struct sm_keep *keep, size_t n,
-    bool *held)
-{
-	size_t i, j, k;
-	bool all, any;
-
-	for (i = 0; i < n; i = j) {
-		all = true;
-		any = false;
-		for (j = i; j < n && keep[j].node == keep[i].node; j++) {
-			if (keep[j].old == SM_NEW)
-				continue;
-			any = true;
-			all = all && old[keep[j].old].held;
-		}
-		for (k = i; k < j; k++)
-			held[k] = any && all;
-	}
 }
 
 /* What the new configuration asks of a slot it keeps (retired: see below). */
@@ -840,7 +812,6 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
     const struct sm_keep *keep, size_t n, size_t *from, uint64_t now)
 {
 	bool *taken = xcalloc(sm->nslots ? sm->nslots : 1, sizeof(*taken));
-	bool *held = xcalloc(n ? n : 1, sizeof(*held));
 	struct slot *old = sm->slots;
 	size_t i, k, m = n;
 
@@ -851,9 +822,8 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 	for (k = 0; k < sm->nslots; k++)
 		m += !taken[k] && sm_slot_live(&old[k]);
 	sm->slots = xcalloc(m ? m : 1, sizeof(*sm->slots));
-	reconf_held(old, keep, n, held);
 	for (i = 0; i < n; i++) {
-		reconf_slot(&sm->slots[i], old, &keep[i], held[i]);
+		reconf_slot(&sm->slots[i], old, &keep[i]);
 		from[i] = keep[i].old;
 	}
 	for (k = 0; k < sm->nslots; k++) {
@@ -864,7 +834,6 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 		from[i++] = k;
 	}
 	free(taken);
-	free(held);
 	free(old);
 	sm->nslots = m;
 	sm->group = g;
