@@ -206,6 +206,24 @@ commands_instance_done(const struct msg_node_state *st, int op, uint64_t t0)
 	return (0);
 }
 
+/*
+ * A worker below a group stopped by command waits for that group's start:
+ * a reload or scale that reaches it is done once its table entry changed.
+ */
+static bool
+commands_in_held_group(struct commands *c, const struct cfg_node *w)
+{
+	const struct msg_node_state *st;
+	const struct cfg_node *a;
+
+	for (a = w->parent; a != NULL && a->parent != NULL; a = a->parent) {
+		st = nodetab_get(supervisor_table(c->sv), a->id, 0);
+		if (st != NULL && st->held)
+			return (true);
+	}
+	return (false);
+}
+
 /* Every worker instance the target covers; a held one inside a group is left alone. */
 static int
 commands_target_done(struct commands *c, const struct target *t, int op,
@@ -219,6 +237,9 @@ commands_target_done(struct commands *c, const struct target *t, int op,
 		const struct cfg_node *w = c->tree->nodes[id];
 
 		if (w->kind != CFG_WORKER)
+			continue;
+		if ((op == OP_RELOAD || op == OP_SCALE) &&
+		    commands_in_held_group(c, w))
 			continue;
 		n = nodetab_count(supervisor_table(c->sv), id);
 		for (k = 0; k < n; k++) {

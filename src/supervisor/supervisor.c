@@ -183,7 +183,11 @@ sv_report(struct supervisor *sv, size_t i)
 	st->exit_sig = s->last.sig;
 	st->since_ms = s->started_at;
 	st->next_ms = s->state == SLOT_BACKOFF ? s->due : 0;
+	if (s->node->kind == CFG_GROUP && !sm_slot_live(s))
+		st->retiring = 0;
 	sv_send_up(sv, st);
+	if (s->node->kind == CFG_GROUP)
+		sv_retiring_changed(sv);
 }
 
 /* Removed children of the subtree still running: ours and our groups'. */
@@ -194,9 +198,10 @@ sv_retiring_total(struct supervisor *sv)
 	uint32_t n = (uint32_t)sm_retiring(&sv->sm);
 	size_t i;
 
+	/* A group whose supervisor is not running has nothing running. */
 	for (i = 0; i < sv->sm.nslots; i++) {
 		if (sv->sm.slots[i].node->kind != CFG_GROUP ||
-		    sv->sm.slots[i].retired)
+		    sv->sm.slots[i].retired || !sm_slot_live(&sv->sm.slots[i]))
 			continue;
 		st = nodetab_get(&sv->tab, sv->sm.slots[i].node->id, 0);
 		n += st != NULL ? st->retiring : 0;

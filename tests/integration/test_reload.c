@@ -652,6 +652,43 @@ START_TEST(reload_keeps_held_stopped)
 }
 END_TEST
 
+/*
+ * A reload that changes workers of a group stopped by command (g, whose
+ * supervisor is gone) answers at once: they start, with the new settings,
+ * when the group does.
+ */
+START_TEST(reload_into_a_stopped_group)
+{
+	static const char fmt[] =
+	    "children:\n"
+	    "  - {name: q, cmd: @SLEEPER@}\n"
+	    "  - name: api\n"
+	    "    children:\n"
+	    "      - {name: x, cmd: @SLEEPER@}\n"
+	    "      - name: g\n"
+	    "        children:\n"
+	    "          - {name: db, cmd: @SLEEPER@, instances: %d}\n"
+	    "          - {name: web, cmd: @SLEEPER@, env: {K: \"%d\"}}\n";
+	struct ctlrun r;
+	int rc;
+
+	h_yaml(fmt, 1, 1);
+	h_start_up(4);
+	act("stop", "api", NULL);
+	h_assert(H_UNTIL(ctl_is("api/g", "stopped")), "g stopped");
+	h_yaml(fmt, 2, 2);
+	ctl_bg(&r, "reload", NULL);
+	rc = ctl_bg_wait(&r, 3000);
+	h_assert(rc == 0, "reload: exit %d (-1: no reply in 3 s)", rc);
+	h_assert(ctl_is("api/g", "stopped"), "g stays stopped (%s)",
+	    ctl_state_of("api/g"));
+	act("start", "api", NULL);
+	h_assert(H_UNTIL(ctl_is("api/g/db:1", "running") &&
+	    ctl_is("api/g/web", "running")), "db:1 and web run");
+	h_assert(h_environ_has(ctl_pid_of("api/g/web"), "K=2"), "web runs K=2");
+}
+END_TEST
+
 /* HUP to the root reloads; a bad file is reported in pmtree.log. */
 START_TEST(hup_reloads)
 {
@@ -1060,6 +1097,7 @@ main(void)
 	tcase_add_test(tc, reload_control_change);
 	tcase_add_test(tc, reload_log_format);
 	tcase_add_test(tc, reload_keeps_held_stopped);
+	tcase_add_test(tc, reload_into_a_stopped_group);
 	tcase_add_test(tc, hup_reloads);
 	tcase_add_test(tc, scale_up_and_down);
 	tcase_add_test(tc, scale_in_a_nested_group);
