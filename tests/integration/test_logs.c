@@ -1281,7 +1281,12 @@ START_TEST(logs_follow)
 	h_start_up(1);
 	f = cli_start("follow.out", argv);
 	/* Its watch is set just after its inotify descriptor is made. */
-	h_assert(H_UNTIL(has_fd_to(f, "anon_inode:inotify")), "logs -f runs");
+	if (!H_UNTIL(has_fd_to(f, "anon_inode:inotify"))) {
+		char *err = h_read(at("follow.out.err"));
+
+		h_assert(false, "logs -f runs (state %c; stderr: %s)", h_state(f),
+		    err != NULL ? err : "none");
+	}
 	h_nap();
 	touch(at("go"));
 	h_assert(H_UNTIL(h_file_has(logf_("web.log"), "W0 0000000299 ")),
