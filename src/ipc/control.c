@@ -25,6 +25,7 @@
 struct control_conn {
 	struct control		*ctl;
 	struct bufferevent	*bev;
+	struct event		*resume;	/* reads the next request */
 	struct control_conn	*next;
 	struct control_conn	*prev;
 	int			 busy;	/* a request is being answered */
@@ -56,6 +57,7 @@ conn_free(struct control_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
+	event_free(c->resume);
 	free(c);
 }
 
@@ -186,6 +188,16 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+static void
+conn_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	conn_read_cb(c->bev, c);
+}
+
 void
 control_reply(struct control_conn *c, json_t *reply)
 {
@@ -207,7 +219,11 @@ control_reply_text(struct control_conn *c, const char *text, size_t len)
 		conn_finish(c);
 		return;
 	}
-	conn_read_cb(c->bev, c);
+	/*
+	 * The next request waits for the loop: answered from inside another
+	 * command's work, it must not start more work there.
+	 */
+	event_active(c->resume, 0, 0);
 }
 
 void
@@ -249,10 +265,16 @@ control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
+	c->resume = event_new(ctl->base, -1, 0, conn_resume_cb, c);
 	c->bev = bufferevent_socket_new(ctl->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
+	if (c->bev == NULL || c->resume == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->resume != NULL)
+			event_free(c->resume);
 		free(c);
 		return;
 	}

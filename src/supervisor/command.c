@@ -207,16 +207,18 @@ commands_instance_done(const struct msg_node_state *st, int op, uint64_t t0)
 }
 
 /*
- * A worker below a group stopped by command waits for that group's start:
- * a reload or scale that reaches it is done once its table entry changed.
+ * A worker below a group stopped by command (below TOP, the target) waits
+ * for that group's start: a restart, reload or scale leaves it alone.
  */
 static bool
-commands_in_held_group(struct commands *c, const struct cfg_node *w)
+commands_in_held_group(struct commands *c, const struct cfg_node *w,
+    const struct cfg_node *top)
 {
 	const struct msg_node_state *st;
 	const struct cfg_node *a;
 
-	for (a = w->parent; a != NULL && a->parent != NULL; a = a->parent) {
+	for (a = w->parent; a != NULL && a != top && a->parent != NULL;
+	    a = a->parent) {
 		st = nodetab_get(supervisor_table(c->sv), a->id, 0);
 		if (st != NULL && st->held)
 			return (true);
@@ -239,7 +241,9 @@ commands_target_done(struct commands *c, const struct target *t, int op,
 		if (w->kind != CFG_WORKER)
 			continue;
 		if ((op == OP_RELOAD || op == OP_SCALE) &&
-		    commands_in_held_group(c, w))
+		    commands_in_held_group(c, w, NULL))
+			continue;
+		if (op == CMD_RESTART && commands_in_held_group(c, w, t->node))
 			continue;
 		n = nodetab_count(supervisor_table(c->sv), id);
 		for (k = 0; k < n; k++) {

@@ -564,6 +564,27 @@ START_TEST(restart_group_keeps_held_stopped)
 }
 END_TEST
 
+/*
+ * `stop api` stops api/inner's supervisor too; `restart api` then leaves
+ * all of it stopped and answers at once.
+ */
+START_TEST(restart_group_with_a_stopped_nested_group)
+{
+	struct ctlrun r;
+	int rc;
+
+	up();
+	act("stop", "api");
+	h_assert(H_UNTIL(ctl_is("api/inner", "stopped")), "api/inner stopped");
+	ctl_bg(&r, "restart", "api", NULL);
+	rc = ctl_bg_wait(&r, 5000);
+	h_assert(rc == 0, "restart api: exit %d (-1: no reply in 5 s)", rc);
+	h_assert(ctl_is("api/inner", "stopped") &&
+	    ctl_is("api/inner/db", "stopped"), "api/inner stays stopped (%s)",
+	    ctl_state_of("api/inner"));
+}
+END_TEST
+
 /* `start api` releases every held worker below api, nested ones too. */
 START_TEST(start_group_releases_held)
 {
@@ -867,6 +888,7 @@ main(void)
 	tcase_add_test(tc, held_across_rest_for_one);
 	tcase_add_test(tc, held_across_group_sigkill_direct);
 	tcase_add_test(tc, restart_group_keeps_held_stopped);
+	tcase_add_test(tc, restart_group_with_a_stopped_nested_group);
 	tcase_add_test(tc, start_group_releases_held);
 	tcase_add_test(tc, reply_waits_for_the_action);
 	tcase_add_test(tc, signal_worker);
