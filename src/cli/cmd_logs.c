@@ -109,7 +109,7 @@ tail_file(const char *path, size_t n, struct lines *out)
 	close(fd);
 	start = 0;
 	if (pos > 0) {	/* the first line is cut: it does not count */
-		start = strcspn(buf, "\n") + 1;
+		start = (size_t)((char *)memchr(buf, '\n', len) - buf) + 1;
 		got--;
 	}
 	skip = got > n ? got - n : 0;
@@ -134,7 +134,8 @@ print_last(json_t *files, size_t n)
 
 	json_array_foreach(files, k, f)
 		tail_file(json_string_value(f), n, &all);
-	qsort(all.v, all.n, sizeof(*all.v), line_cmp);
+	if (all.n > 0)
+		qsort(all.v, all.n, sizeof(*all.v), line_cmp);
 	from = all.n > n ? all.n - n : 0;
 	for (k = 0; k < all.n; k++) {
 		if (k >= from)
