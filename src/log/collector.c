@@ -469,7 +469,8 @@ stream_peek(struct stream *s)
 	n = tee(s->fd, c->scratch[1], SCRATCH, SPLICE_F_NONBLOCK);
 	if (n <= 0)
 		return (n);
-	memcpy(c->rbuf, s->carry, s->carry_len);
+	if (s->carry_len > 0)
+		memcpy(c->rbuf, s->carry, s->carry_len);
 	for (r = 0; r < n; r += m) {
 		m = read(c->scratch[0], c->rbuf + s->carry_len + r, (size_t)(n - r));
 		if (m <= 0)
