@@ -11,7 +11,6 @@
  * pipe before it is complete.  The one write under way is recorded in
  * memory the root keeps (logproto.h), for the next collector to settle.
  */
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -480,18 +479,6 @@ stream_peek(struct stream *s)
 	return (n);
 }
 
-/*
- * Bytes written after the peek are in the pipe still, and the edge they
- * made is spent (a write into a non-empty pipe makes none): read them now.
- */
-static int
-stream_more(struct stream *s)
-{
-	int avail = 0;
-
-	return (ioctl(s->fd, FIONREAD, &avail) == 0 && avail > 0);
-}
-
 /* One round: peek, cut, write, consume.  1: go on; 0: wait; -1: closed. */
 static int
 stream_round(struct stream *s)
@@ -520,7 +507,7 @@ stream_round(struct stream *s)
 		nrec = frame_cut(c->rbuf, total, true, c->recs, MAX_RECS, &used);
 	if (nrec == 0) {	/* a line's start only: into the carry */
 		stream_consume(s, 0, (size_t)n);
-		return (stream_more(s));
+		return (0);
 	}
 	if (stream_to_file(s))
 		lf = file_open(c, s->file);
@@ -538,7 +525,7 @@ stream_round(struct stream *s)
 	}
 	s->stalled = false;
 	/* More to read (or the next round closes it); a carry waits for a write. */
-	return (tail == 0 || stream_more(s));
+	return (tail == 0);
 }
 
 static void
