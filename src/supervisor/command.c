@@ -234,16 +234,16 @@ commands_target_done(struct commands *c, const struct target *t, int op,
 	unsigned id, last = nodetab_last(t->node), k, n;
 	const struct msg_node_state *st;
 	int done = 1, r;
+	/* Restart looks for held groups below the target; reload and scale, above it too. */
+	bool skip_held = op == CMD_RESTART || op == OP_RELOAD || op == OP_SCALE;
+	const struct cfg_node *top = op == CMD_RESTART ? t->node : NULL;
 
 	for (id = t->node->id; id <= last; id++) {
 		const struct cfg_node *w = c->tree->nodes[id];
 
 		if (w->kind != CFG_WORKER)
 			continue;
-		if ((op == OP_RELOAD || op == OP_SCALE) &&
-		    commands_in_held_group(c, w, NULL))
-			continue;
-		if (op == CMD_RESTART && commands_in_held_group(c, w, t->node))
+		if (skip_held && commands_in_held_group(c, w, top))
 			continue;
 		n = nodetab_count(supervisor_table(c->sv), id);
 		for (k = 0; k < n; k++) {
