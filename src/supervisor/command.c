@@ -30,6 +30,10 @@ struct pending {
 	struct target		*targets;
 	size_t			 ntargets;
 	uint64_t		 t0;
+	/* What a later stop took over: not this command's to finish. */
+	struct target		*cuts;
+	size_t			 ncuts;
+	char			*cut_by;	/* that stop's TARGET */
 	struct pending		*next;
 };
 
@@ -67,6 +71,8 @@ pending_free(struct pending *p)
 {
 	free(p->spec);
 	free(p->targets);
+	free(p->cuts);
+	free(p->cut_by);
 	free(p);
 }
 
@@ -226,14 +232,76 @@ commands_in_held_group(struct commands *c, const struct cfg_node *w,
 	return (false);
 }
 
+/* Worker instance K of node ID is inside target T. */
+static bool
+commands_covers(const struct target *t, unsigned id, unsigned k)
+{
+	if (id < t->node->id || id > nodetab_last(t->node))
+		return (false);
+	return (t->instance < 0 || (unsigned)t->instance == k);
+}
+
+static bool
+commands_is_cut(const struct pending *p, unsigned id, unsigned k)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncuts; i++) {
+		if (commands_covers(&p->cuts[i], id, k))
+			return (true);
+	}
+	return (false);
+}
+
+/* Targets A and B share a worker instance (subtrees nest or are apart). */
+static bool
+commands_overlap(const struct target *a, const struct target *b)
+{
+	if (nodetab_last(a->node) < b->node->id ||
+	    nodetab_last(b->node) < a->node->id)
+		return (false);
+	return (a->node != b->node || a->instance < 0 || b->instance < 0 ||
+	    a->instance == b->instance);
+}
+
+/*
+ * A stop takes over what commands under way would start: they finish
+ * without it, and say so.
+ */
+static void
+commands_cut(struct commands *c, const struct pending *stop, const char *spec)
+{
+	struct pending *p;
+	size_t i, k;
+
+	for (p = c->pending; p != NULL; p = p->next) {
+		if (p->op == 0 || p->op == CMD_STOP)
+			continue;
+		for (i = 0; i < stop->ntargets; i++) {
+			for (k = 0; k < p->ntargets; k++) {
+				if (commands_overlap(&stop->targets[i],
+				    &p->targets[k]))
+					break;
+			}
+			if (k == p->ntargets)
+				continue;
+			p->cuts = xreallocarray(p->cuts, p->ncuts + 1,
+			    sizeof(*p->cuts));
+			p->cuts[p->ncuts++] = stop->targets[i];
+			if (p->cut_by == NULL)
+				p->cut_by = xstrdup(spec);
+		}
+	}
+}
+
 /* Every worker instance the target covers; a held one inside a group is left alone. */
 static int
-commands_target_done(struct commands *c, const struct target *t, int op,
-    uint64_t t0, char *why, size_t len)
+commands_target_done(struct commands *c, const struct pending *p,
+    const struct target *t, char *why, size_t len)
 {
 	unsigned id, last = nodetab_last(t->node), k, n;
 	const struct msg_node_state *st;
-	int done = 1, r;
+	int done = 1, op = p->op, r;
 	/* Restart looks for held groups below the target; reload and scale, above it too. */
 	bool skip_held = op == CMD_RESTART || op == OP_RELOAD || op == OP_SCALE;
 	const struct cfg_node *top = op == CMD_RESTART ? t->node : NULL;
@@ -252,7 +320,9 @@ commands_target_done(struct commands *c, const struct target *t, int op,
 			st = nodetab_get(supervisor_table(c->sv), id, k);
 			if (op != CMD_STOP && st->held && w != t->node)
 				continue;
-			r = commands_instance_done(st, op, t0);
+			if (commands_is_cut(p, id, k))
+				continue;
+			r = commands_instance_done(st, op, p->t0);
 			if (r < 0 && n > 1)
 				snprintf(why, len, "%s:%u: failed to start", w->path, k);
 			else if (r < 0)
@@ -275,7 +345,7 @@ commands_try_finish(struct commands *c, struct pending *p)
 	size_t k;
 
 	for (k = 0; k < p->ntargets && done == 1; k++) {
-		r = commands_target_done(c, &p->targets[k], p->op, p->t0, why,
+		r = commands_target_done(c, p, &p->targets[k], why,
 		    sizeof(why));
 		if (r <= 0)
 			done = r;
@@ -288,6 +358,9 @@ commands_try_finish(struct commands *c, struct pending *p)
 		return (false);
 	if (done < 0)
 		control_error(p->conn, 1, "%s: %s", op_names[p->op], why);
+	else if (p->cut_by != NULL)
+		control_error(p->conn, 1, "%s: interrupted by stop %s",
+		    op_names[p->op], p->cut_by);
 	else
 		control_reply(p->conn, json_pack("{sbss}", "ok", 1, "message",
 		    p->spec));
@@ -383,6 +456,8 @@ commands_act(struct commands *c, struct control_conn *conn, int op,
 			return;
 		}
 	}
+	if (op == CMD_STOP)
+		commands_cut(c, p, spec);
 	commands_wait(c, p);
 }
 

@@ -155,6 +155,31 @@ sv_send_up(struct supervisor *sv, const struct msg_node_state *st)
 		sv->on_change(sv, sv->on_change_arg);
 }
 
+/*
+ * A group stopped between two lives of its supervisor (killed, then
+ * stopped before its restart): what waited for the next life is stopped.
+ */
+static void
+sv_park_subtree(struct supervisor *sv, const struct cfg_node *g)
+{
+	unsigned id, last = nodetab_last(g), k, n;
+	struct msg_node_state *st;
+
+	for (id = g->id + 1; id <= last; id++) {
+		n = nodetab_count(&sv->tab, id);
+		for (k = 0; k < n; k++) {
+			st = nodetab_get(&sv->tab, id, k);
+			if (st->pid != 0 || st->state != SLOT_WAITING)
+				continue;
+			st->gen = sv->tab.gen;
+			st->node = id;
+			st->instance = k;
+			st->state = SLOT_STOPPED;
+			sv_send_up(sv, st);
+		}
+	}
+}
+
 static void
 sv_report(struct supervisor *sv, size_t i)
 {
@@ -186,6 +211,8 @@ sv_report(struct supervisor *sv, size_t i)
 	if (s->node->kind == CFG_GROUP && !sm_slot_live(s))
 		st->retiring = 0;
 	sv_send_up(sv, st);
+	if (s->node->kind == CFG_GROUP && s->state == SLOT_STOPPED)
+		sv_park_subtree(sv, s->node);
 	if (s->node->kind == CFG_GROUP)
 		sv_retiring_changed(sv);
 }

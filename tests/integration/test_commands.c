@@ -678,6 +678,95 @@ START_TEST(start_group_replies_after_held_started)
 }
 END_TEST
 
+/* --- commands that cross ------------------------------------------------ */
+
+/* The stderr of a background client, whole (the caller frees it). */
+static char *
+bg_err(const struct ctlrun *r)
+{
+	char *s = h_read(r->err);
+
+	h_assert(s != NULL, "read %s", r->err);
+	return (s);
+}
+
+/*
+ * `restart api/inner`, then `stop api` before the restart is done: the
+ * stop wins, and the restart answers (an error naming the stop) instead of
+ * waiting for workers nobody will start.  api/inner's supervisor is frozen
+ * so that the restart cannot finish first.
+ */
+START_TEST(restart_interrupted_by_stop_of_its_group)
+{
+	struct ctlrun r, s;
+	pid_t inner;
+	bool early;
+	char *err;
+	int rc;
+
+	up();
+	inner = h_find_title("pmtree: group api/inner");
+	h_assert(h_kill(inner, SIGSTOP), "freeze api/inner");
+	ctl_bg(&r, "restart", "api/inner", NULL);
+	(void)H_UNTIL_MS(300, ctl_bg_done(&r));
+	early = ctl_bg_done(&r);
+	ctl_bg(&s, "stop", "api", NULL);
+	(void)H_UNTIL_MS(300, ctl_bg_done(&s));
+	(void)h_kill(inner, SIGCONT);
+	h_assert(!early, "restart api/inner replied while api/inner was frozen");
+	rc = ctl_bg_wait(&s, H_DEADLINE_MS);
+	h_assert(rc == 0, "stop api: exit %d", rc);
+	rc = ctl_bg_wait(&r, H_DEADLINE_MS);
+	h_assert(rc == 1, "restart api/inner: exit %d (-1: no reply)", rc);
+	err = bg_err(&r);
+	h_assert(strstr(err, "interrupted by stop api") != NULL,
+	    "restart api/inner: stderr '%s'", err);
+	free(err);
+	h_assert(ctl_is("api/inner", "stopped"), "api/inner stopped (%s)",
+	    ctl_state_of("api/inner"));
+	h_assert(ctl_is("api/inner/db", "stopped") &&
+	    ctl_is("api/inner/cache", "stopped"), "its workers stopped");
+}
+END_TEST
+
+/*
+ * `stop api` while api/inner is down between two lives (its supervisor
+ * SIGKILLed, api's one_for_all strategy still stopping a slow sibling):
+ * api/inner/c was waiting for inner's next life, which never comes.  The
+ * stop answers, and c reads `stopped`, not `waiting`, ever after.
+ */
+START_TEST(stop_group_while_a_nested_group_is_down)
+{
+	struct ctlrun s;
+	pid_t inner;
+	int rc;
+
+	h_yaml("children:\n"
+	    "  - name: api\n"
+	    "    strategy: one_for_all\n"
+	    "    children:\n"
+	    "      - {name: slow, cmd: @SLEEPER@ --ignore-term, shutdown: 2s}\n"
+	    "      - name: inner\n"
+	    "        children:\n"
+	    "          - {name: c, cmd: @SLEEPER@}\n");
+	h_start_up(2);
+	inner = h_find_title("pmtree: group api/inner");
+	h_assert(h_kill(inner, SIGKILL), "kill api/inner's supervisor");
+	h_assert(H_UNTIL(ctl_is("api/inner/c", "waiting") &&
+	    ctl_is("api/slow", "stopping")), "c waits while slow stops (%s, %s)",
+	    ctl_state_of("api/inner/c"), ctl_state_of("api/slow"));
+	ctl_bg(&s, "stop", "api", NULL);
+	rc = ctl_bg_wait(&s, H_DEADLINE_MS);
+	h_assert(rc == 0, "stop api: exit %d (-1: no reply)", rc);
+	h_assert(ctl_is("api/slow", "stopped") &&
+	    ctl_is("api/inner", "stopped"), "api's children stopped");
+	h_assert(ctl_is("api/inner/c", "stopped"), "c stopped (%s)",
+	    ctl_state_of("api/inner/c"));
+	act("start", "api");
+	h_assert(ctl_is("api/inner/c", "running"), "c runs again");
+}
+END_TEST
+
 /* --- signal ----------------------------------------------------------------- */
 
 static void
@@ -891,6 +980,8 @@ main(void)
 	tcase_add_test(tc, restart_group_with_a_stopped_nested_group);
 	tcase_add_test(tc, start_group_releases_held);
 	tcase_add_test(tc, reply_waits_for_the_action);
+	tcase_add_test(tc, restart_interrupted_by_stop_of_its_group);
+	tcase_add_test(tc, stop_group_while_a_nested_group_is_down);
 	tcase_add_test(tc, signal_worker);
 	tcase_add_test(tc, signal_bare_name_in_two_groups);
 	tcase_add_test(tc, signal_errors);
