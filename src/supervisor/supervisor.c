@@ -186,11 +186,15 @@ sv_report(struct supervisor *sv, size_t i)
 	struct slot *s = &sv->sm.slots[i];
 	struct msg_node_state *st;
 
-	if (s->retired) {	/* gone from the configuration, not from the world */
+	st = nodetab_get(&sv->tab, s->node->id, s->instance);
+	/*
+	 * Gone from the configuration, not from the world; or scaled away
+	 * while a stop phase holds the slots still (retired once it ends).
+	 */
+	if (s->retired || st == NULL) {
 		sv_retiring_changed(sv);
 		return;
 	}
-	st = nodetab_get(&sv->tab, s->node->id, s->instance);
 	if (s->state == SLOT_STARTING && st->state != SLOT_STARTING)
 		nodetab_store(&sv->tab, st, &(struct msg_node_state){
 		    .node = s->node->id, .instance = s->instance,

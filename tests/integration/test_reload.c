@@ -1082,6 +1082,41 @@ START_TEST(scale_with_a_held_instance_replies)
 }
 END_TEST
 
+/*
+ * `scale g/w 1` while g's one_for_all strategy is stopping its children
+ * (slow takes its 2 s shutdown): the scale waits for the phase to end, and
+ * the instances it drops are still reported stopping and stopped in the
+ * meantime; g's supervisor lives through it.
+ */
+START_TEST(scale_down_during_a_strategy_stop)
+{
+	struct ctlrun r;
+	pid_t grp;
+	int rc;
+
+	h_yaml("children:\n"
+	    "  - name: g\n"
+	    "    strategy: one_for_all\n"
+	    "    children:\n"
+	    "      - {name: w, cmd: @SLEEPER@, instances: 3}\n"
+	    "      - {name: slow, cmd: @SLEEPER@ --ignore-term, shutdown: 2s}\n");
+	h_start_up(4);
+	grp = h_find_title("pmtree: group g");
+	h_assert(h_kill(ctl_pid_of("g/w:0"), SIGKILL), "kill g/w:0");
+	h_assert(H_UNTIL(ctl_is("g/slow", "stopping")), "slow stopping (%s)",
+	    ctl_state_of("g/slow"));
+	ctl_bg(&r, "scale", "g/w", "1", NULL);
+	rc = ctl_bg_wait(&r, H_DEADLINE_MS);
+	h_assert(rc == 0, "scale g/w 1: exit %d (-1: no reply)", rc);
+	h_assert(h_alive(grp) && ctl_pid_of("g") == grp,
+	    "g's supervisor lived through it");
+	h_assert(H_UNTIL(ctl_is("g/w", "running") && ctl_is("g/slow",
+	    "running")), "g/w and slow run again");
+	h_assert(ctl_pid_of("g/w:1") == 0 && h_log_count("g supervisor "
+	    "started") == 1, "one instance left, g never restarted");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1103,6 +1138,7 @@ main(void)
 	tcase_add_test(tc, scale_in_a_nested_group);
 	tcase_add_test(tc, scale_then_reload);
 	tcase_add_test(tc, scale_errors);
+	tcase_add_test(tc, scale_down_during_a_strategy_stop);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");
 	tcase_set_tags(gaps, "spec_gap");
