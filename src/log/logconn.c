@@ -17,6 +17,7 @@
 #define RETRY_MS	100	/* only when the backlog is full */
 #define REFUSED_MS	1000	/* the collector could not take pipes (no fds) */
 #define RECONNECT_MS	1000	/* connections that keep dropping: slow down */
+#define QUICK_DROPS	3	/* ... after this many in a row */
 
 struct entry {
 	struct logmsg	msg;
@@ -34,6 +35,7 @@ struct logconn {
 	struct event		*retry;
 	struct event		*again;		/* refused pipes, sent again */
 	uint64_t		 connected_ms;
+	int			 quick;		/* drops in a row, each soon */
 	struct entry		*v;
 	size_t			 n;
 	size_t			 cap;
@@ -161,13 +163,21 @@ logconn_now(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* At once after a collector's death; slower if connections keep dropping. */
+/*
+ * At once after a collector's death, even a second one within a second:
+ * the root keeps the listening socket, so the pipes sent now wait in its
+ * backlog for the next collector, and a supervisor that dies meanwhile
+ * loses no line its workers wrote.  Only a connection that keeps dropping
+ * (a collector refusing us) slows down.
+ */
 static void
 logconn_reconnect(struct logconn *lc)
 {
 	struct timeval tv = { RECONNECT_MS / 1000, (RECONNECT_MS % 1000) * 1000 };
 
-	if (logconn_now() - lc->connected_ms >= RECONNECT_MS) {
+	if (logconn_now() - lc->connected_ms >= RECONNECT_MS)
+		lc->quick = 0;
+	if (++lc->quick <= QUICK_DROPS) {
 		logconn_connect(lc);
 		return;
 	}
