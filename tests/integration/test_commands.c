@@ -366,7 +366,7 @@ START_TEST(group)
 END_TEST
 
 /*
- * SPEC GAP (meson test integration-commands-spec-gaps).  SPEC §5: "On a
+ * Closed SPEC gap, now a regression test (meson test integration-commands-spec-gaps).  SPEC §5: "On a
  * group, `stop` stops all its workers ... Commands reply when the action
  * is complete".  `stop api` where api holds a nested group never replies:
  * api/inner's supervisor exits right after its last worker stopped, and
@@ -519,7 +519,7 @@ START_TEST(held_across_group_sigkill_direct)
 END_TEST
 
 /*
- * SPEC GAP (meson test integration-commands-spec-gaps).  SPEC §3: "A
+ * Closed SPEC gap, now a regression test (meson test integration-commands-spec-gaps).  SPEC §3: "A
  * worker stopped by command stays stopped until started again, also across
  * restarts of its group."  api/inner/cache's group, api/inner, is started
  * anew when api's supervisor is SIGKILLed and restarted, and cache comes
@@ -646,7 +646,7 @@ START_TEST(reply_waits_for_the_action)
 END_TEST
 
 /*
- * SPEC GAP (meson test integration-commands-spec-gaps).  SPEC §5:
+ * Closed SPEC gap, now a regression test (meson test integration-commands-spec-gaps).  SPEC §5:
  * "Commands reply when the action is complete", and `start GROUP` starts
  * every held worker below it.  pmtree 0.1.0 answers `start api` as soon as
  * the workers that were not held are running: commands_target_done skips a

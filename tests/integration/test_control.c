@@ -1018,7 +1018,7 @@ START_TEST(status_json_exits_and_nulls)
 END_TEST
 
 /*
- * SPEC GAP (meson test integration-control-spec-gaps).  SPEC §5: `pid` is
+ * Closed SPEC gap, now a regression test (meson test integration-control-spec-gaps).  SPEC §5: `pid` is
  * null "when it does not apply", and "Supervisors (root and groups) have
  * ... a pid".  A worker in `starting` has a process, and so does a group
  * still starting its children.  pmtree 0.1.0 reports the state change

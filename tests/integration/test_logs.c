@@ -618,21 +618,22 @@ START_TEST(collector_down_when_a_group_dies)
 END_TEST
 
 /*
- * SPEC GAP (KNOWN FAILURE, meson test integration-logs-spec-gaps; needs
- * strace, passes without it): SPEC §4 "No line is lost ... when the log
- * collector is killed and restarted" is met, but lines get written twice.
- * The journal in shared memory holds the one batch that was written but
- * not yet consumed from its pipe; the next collector marks it pending
- * ("recovering") until that pipe comes back, but the pipes of workers
- * started earlier come first, and their batches' stream_commit() overwrite
- * the pending journal: when the killed stream's pipe comes, the journal no
- * longer names it, and the batch is written again.
+ * A closed SPEC gap, kept as a regression test (meson test
+ * integration-logs-spec-gaps; needs strace, which `scripts/dev test`
+ * installs): SPEC §4 "No line is lost ... when the log collector is killed
+ * and restarted" was met, but lines got written twice.  The journal in
+ * shared memory holds the one batch that was written but not yet consumed
+ * from its pipe; the next collector marked it pending ("recovering") until
+ * that pipe came back, but the pipes of workers started earlier came first,
+ * and their batches' stream_commit() overwrote the pending journal: when
+ * the killed stream's pipe came, the journal no longer named it, and the
+ * batch was written again.  Each pending batch now has a slot of its own.
  *
  * Made deterministic with strace, which kills each collector at its 3rd
  * splice(2) (after the write, before the consume): the first collector
  * sees only b's lines (a waits for "go"), so it dies on b's 3rd batch;
  * a writes during the 1 s pause, and the next collector gets a's pipe
- * first.  Observed: b's lines 200-299 twice in b.log; expected: once.
+ * first.  Observed then: b's lines 200-299 twice in b.log; now once.
  * (Seen without strace too, once, in collector_sigkill_during_burst.)
  */
 START_TEST(collector_sigkill_exactly_once)

@@ -188,9 +188,10 @@ END_TEST
  * The grandchildren of a worker owned by the root itself.  SPEC §1: "a
  * process of the tree that outlives the dead one by a moment (a group
  * supervisor, the collector) killpgs every worker process group it knows".
- * KNOWN FAILURE (SPEC gap in pmtree 0.1.0, meson test integration-spec-gaps):
- * no log collector yet, and group supervisors only kill their own workers'
- * groups, so g's grandchildren (g is a worker of the root) survive.
+ * A closed SPEC gap, now a regression test (meson test
+ * integration-spec-gaps): pmtree 0.1.0 had no log collector yet, and group
+ * supervisors only killed their own workers' groups, so g's grandchildren
+ * (g is a worker of the root) survived.  The collector kills them now.
  */
 START_TEST(root_sigkill_kills_root_workers_grandchildren)
 {

@@ -901,7 +901,7 @@ END_TEST
 /* --- SPEC gaps (meson test integration-reload-spec-gaps) -------------------- */
 
 /*
- * SPEC GAP.  SPEC §2/§5: a bad file's errors are printed "as
+ * Closed SPEC gap, now a regression test.  Was: SPEC §2/§5: a bad file's errors are printed "as
  * `FILE:LINE:COL: message` on stderr", as `pmtree check` prints them.
  * `pmtree reload` prints the root's error text behind the client's
  * "pmtree: " prefix, so the first error's line reads "pmtree: FILE:LINE:COL:
@@ -941,7 +941,7 @@ static const char slow_tree[] =
     "  - {name: z, cmd: @SLEEPER@ --ignore-term, shutdown: 400ms}\n";
 
 /*
- * SPEC GAP.  SPEC §5: "scaling down stops the highest instances first"
+ * Closed SPEC gap, now a regression test.  Was: SPEC §5: "scaling down stops the highest instances first"
  * (and §3: a supervisor stops its children in reverse order, each with its
  * own shutdown).  pmtree stops the instances a scale-down drops all at
  * once (sm_reconfigure retires their slots and reconf_act sends each its
@@ -972,7 +972,7 @@ START_TEST(scale_down_highest_first)
 END_TEST
 
 /*
- * SPEC GAP.  SPEC §5: "Commands reply when the action is complete".
+ * Closed SPEC gap, now a regression test.  Was: SPEC §5: "Commands reply when the action is complete".
  * `scale web 1` replies as soon as web:0 runs: the root's check
  * (commands_target_done) looks at the instances that remain, not at the
  * ones being stopped, so the reply comes while web:1 and web:2 (which
@@ -996,7 +996,7 @@ START_TEST(scale_down_replies_when_stopped)
 END_TEST
 
 /*
- * SPEC GAP.  SPEC §5: reload "stop[s] what was removed", and commands
+ * Closed SPEC gap, now a regression test.  Was: SPEC §5: reload "stop[s] what was removed", and commands
  * "reply when the action is complete".  The reply waits only for the added
  * and changed workers (commands_fresh): a removed worker that takes its
  * shutdown time to stop (z ignores TERM, shutdown 400ms), and a removed
@@ -1029,7 +1029,7 @@ START_TEST(reload_replies_when_removed_stopped)
 END_TEST
 
 /*
- * SPEC GAP.  SPEC §5: "`reload` returns a worker to its YAML count", and
+ * Closed SPEC gap, now a regression test.  Was: SPEC §5: "`reload` returns a worker to its YAML count", and
  * commands "reply when the action is complete".  An instance the reload
  * brings back (x scaled 2 -> 1, then reloaded) is not waited for: the
  * worker's settings did not change, so commands_fresh leaves it out.
@@ -1060,7 +1060,7 @@ START_TEST(reload_replies_when_rescaled_running)
 END_TEST
 
 /*
- * SPEC GAP.  SPEC §5: "Commands reply when the action is complete".  A
+ * Closed SPEC gap, now a regression test.  Was: SPEC §5: "Commands reply when the action is complete".  A
  * worker with an instance held by `stop` never gets its `scale` answered:
  * the new instances start, the held one stays stopped (as it should), but
  * the root waits for every instance of the worker to be `running`
