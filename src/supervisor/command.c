@@ -1,3 +1,7 @@
+#include <sys/pidfd.h>
+
+#include <event2/event.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +27,16 @@
 #define OP_RELOAD	10
 #define OP_SCALE	11
 
+struct pending;
+
+/* A process a scale or a reload drops: the reply waits for its exit. */
+struct exitwatch {
+	struct commands		*c;
+	struct pending		*p;
+	struct event		*ev;
+	int			 fd;
+};
+
 struct pending {
 	struct control_conn	*conn;
 	int			 op;	/* enum cmd_op, OP_*, or 0 for shutdown */
@@ -34,6 +48,9 @@ struct pending {
 	struct target		*cuts;
 	size_t			 ncuts;
 	char			*cut_by;	/* that stop's TARGET */
+	struct exitwatch	*watch;
+	size_t			 nwatch;
+	size_t			 nleft;		/* of those, not exited yet */
 	struct pending		*next;
 };
 
@@ -69,6 +86,15 @@ commands_new(const struct cfg_tree *t, struct supervisor *sv,
 static void
 pending_free(struct pending *p)
 {
+	size_t k;
+
+	for (k = 0; k < p->nwatch; k++) {
+		if (p->watch[k].ev == NULL)
+			continue;
+		event_free(p->watch[k].ev);
+		close(p->watch[k].fd);
+	}
+	free(p->watch);
 	free(p->spec);
 	free(p->targets);
 	free(p->cuts);
@@ -352,7 +378,7 @@ commands_try_finish(struct commands *c, struct pending *p)
 	}
 	/* What a reload removed or a scale dropped must be gone too. */
 	if (done == 1 && (p->op == OP_RELOAD || p->op == OP_SCALE) &&
-	    supervisor_retiring(c->sv) > 0)
+	    (supervisor_retiring(c->sv) > 0 || p->nleft > 0))
 		done = 0;
 	if (done == 0)
 		return (false);
@@ -585,6 +611,90 @@ commands_interrupt(struct commands *c)
 }
 
 static void
+commands_exited(evutil_socket_t fd, short what, void *arg)
+{
+	struct exitwatch *w = arg;
+
+	event_free(w->ev);
+	w->ev = NULL;
+	close(w->fd);
+	w->p->nleft--;
+	commands_changed(w->c->sv, w->c);	/* may free w */
+}
+
+/*
+ * The processes of P's dropped instances, PIDS: a group's supervisor
+ * reports them retiring only once it has read the command, so the root
+ * watches them itself (a pidfd is readable once its process exited).
+ */
+static void
+commands_watch(struct commands *c, struct pending *p, const pid_t *pids,
+    size_t n)
+{
+	struct exitwatch *w;
+	size_t k;
+	int fd;
+
+	p->watch = xcalloc(n > 0 ? n : 1, sizeof(*p->watch));
+	for (k = 0; k < n; k++) {
+		if ((fd = pidfd_open(pids[k], 0)) < 0) {
+			if (errno != ESRCH)
+				evlog("pmtree", "pidfd_open %d: %s", (int)pids[k],
+				    strerror(errno));
+			continue;
+		}
+		w = &p->watch[p->nwatch++];
+		w->c = c;
+		w->p = p;
+		w->fd = fd;
+		w->ev = event_new(supervisor_base(c->sv), fd, EV_READ,
+		    commands_exited, w);
+		event_add(w->ev, NULL);
+		p->nleft++;
+	}
+}
+
+/* Adds to V the pids of NODE's running instances from FIRST on. */
+static void
+commands_pids_from(struct commands *c, const struct cfg_node *node,
+    unsigned first, pid_t **v, size_t *n, size_t *cap)
+{
+	unsigned k, count = nodetab_count(supervisor_table(c->sv), node->id);
+	const struct msg_node_state *st;
+
+	for (k = first; k < count; k++) {
+		st = nodetab_get(supervisor_table(c->sv), node->id, k);
+		if (st->pid <= 0)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*v = xreallocarray(*v, *cap, sizeof(**v));
+		}
+		(*v)[(*n)++] = st->pid;
+	}
+}
+
+/* The running instances a reload to T drops: removed, or past T's count. */
+static void
+commands_watch_dropped(struct commands *c, struct pending *p,
+    const struct cfg_tree *t)
+{
+	const struct cfg_node *o, *w;
+	pid_t *v = NULL;
+	size_t k, n = 0, cap = 0;
+
+	for (k = 0; k < c->tree->nnodes; k++) {
+		if ((o = c->tree->nodes[k])->kind != CFG_WORKER)
+			continue;
+		w = config_find(t, o->path);
+		commands_pids_from(c, o, w != NULL && w->kind == CFG_WORKER ?
+		    w->worker.instances : 0, &v, &n, &cap);
+	}
+	commands_watch(c, p, v, n);
+	free(v);
+}
+
+static void
 fresh_add(struct target **v, size_t *n, size_t *cap, const struct cfg_node *node,
     int instance)
 {
@@ -679,6 +789,7 @@ commands_reload(struct commands *c, struct control_conn *conn)
 	    "effect at the next `pmtree run`" : "reloaded");
 	p->t0 = supervisor_now();
 	p->targets = commands_fresh(c, t, &p->ntargets);
+	commands_watch_dropped(c, p, t);
 	logsup_settings(c->logs, t);
 	c->tree = t;
 	supervisor_reload(c->sv, t, supervisor_gen(c->sv) + 1);
@@ -701,7 +812,8 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 	const char *spec = json_string_value(json_object_get(req, "target"));
 	json_int_t n = json_integer_value(json_object_get(req, "count"));
 	struct pending *p;
-	size_t k;
+	pid_t *v = NULL;
+	size_t k, nv = 0, cap = 0;
 
 	if (spec == NULL || n < 1 || n > CFG_MAX_WORKERS) {
 		control_error(conn, 2, "scale: N must be a number from 1 to %d",
@@ -719,6 +831,10 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 		return;
 	}
 	for (k = 0; k < p->ntargets; k++) {
+		if (p->targets[k].node->kind == CFG_WORKER &&
+		    p->targets[k].instance == TARGET_ALL)
+			commands_pids_from(c, p->targets[k].node, (unsigned)n,
+			    &v, &nv, &cap);
 		if (p->targets[k].node->kind != CFG_WORKER ||
 		    p->targets[k].instance != TARGET_ALL ||
 		    supervisor_scale(c->sv, p->targets[k].node, (unsigned)n) < 0) {
@@ -728,9 +844,12 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 			    "it takes a worker, not a group or an instance" :
 			    "its group is busy or not running");
 			pending_free(p);
+			free(v);
 			return;
 		}
 	}
+	commands_watch(c, p, v, nv);
+	free(v);
 	commands_wait(c, p);
 }
 

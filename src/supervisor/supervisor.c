@@ -1046,10 +1046,11 @@ sv_group_info(struct supervisor *sv, const struct cfg_node *g,
 	memcpy(&h, data, sizeof(h));
 	if (h.nmetrics > NOTIFY_MAX_METRICS || len != sizeof(h) +
 	    h.nmetrics * sizeof(*met) + h.status_len ||
-	    h.node <= g->id || h.node > nodetab_last(g) ||
-	    nodetab_get(&sv->tab, h.node, h.instance) == NULL)
+	    h.node <= g->id || h.node > nodetab_last(g))
 		return (-1);
-	if (h.gen != sv->tab.gen)
+	/* Stale: from before the group switched, or a dropped instance. */
+	if (h.gen != sv->tab.gen ||
+	    nodetab_get(&sv->tab, h.node, h.instance) == NULL)
 		return (0);
 	memcpy(met, p + sizeof(h), h.nmetrics * sizeof(*met));
 	for (size_t k = 0; k < h.nmetrics; k++)
@@ -1089,9 +1090,11 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 		return (0);
 	}
 	if (m.node <= g->id || m.node > nodetab_last(g) ||
-	    m.state >= SLOT_NSTATES ||
-	    (st = nodetab_get(&sv->tab, m.node, m.instance)) == NULL)
+	    m.state >= SLOT_NSTATES)
 		return (-1);
+	/* An instance a scale down dropped here first, reported on its way out. */
+	if ((st = nodetab_get(&sv->tab, m.node, m.instance)) == NULL)
+		return (0);
 	nodetab_store(&sv->tab, st, &m);
 	sv_send_up(sv, st);
 	return (0);

@@ -1117,6 +1117,45 @@ START_TEST(scale_down_during_a_strategy_stop)
 }
 END_TEST
 
+/*
+ * `scale g/w 1` with g's supervisor frozen, w:2 dead but not reaped yet:
+ * the reply waits until g dropped w:1 and w:2 (their processes gone), and
+ * what g reports of w:2 on its way out (its crash, before it reads the
+ * scale) is stale, not a bad message: g's supervisor is not killed for it.
+ */
+START_TEST(scale_down_in_a_frozen_group)
+{
+	struct ctlrun r;
+	pid_t grp, w1, w2;
+	bool early;
+	int rc;
+
+	h_yaml("children:\n"
+	    "  - name: g\n"
+	    "    children:\n"
+	    "      - {name: w, cmd: @SLEEPER@, instances: 3, log: off}\n");
+	h_start_up(3);
+	grp = h_find_title("pmtree: group g");
+	w1 = ctl_pid_of("g/w:1");
+	w2 = ctl_pid_of("g/w:2");
+	h_assert(h_kill(grp, SIGSTOP), "freeze g");
+	h_assert(h_kill(w2, SIGKILL), "kill g/w:2");
+	h_assert(H_UNTIL(h_state(w2) == 'Z'), "w:2 dead, not reaped");
+	ctl_bg(&r, "scale", "g/w", "1", NULL);
+	(void)H_UNTIL_MS(500, ctl_bg_done(&r));
+	early = ctl_bg_done(&r);
+	(void)h_kill(grp, SIGCONT);
+	h_assert(!early, "scale replied while g was frozen");
+	rc = ctl_bg_wait(&r, H_DEADLINE_MS);
+	h_assert(rc == 0, "scale g/w 1: exit %d", rc);
+	h_assert(h_gone(w1), "w:1 gone at the reply");
+	h_assert(h_alive(grp) && ctl_pid_of("g") == grp &&
+	    h_log_count("bad message") == 0, "g's supervisor lived through it");
+	h_assert(ctl_is("g/w", "running") && ctl_pid_of("g/w:1") == 0,
+	    "one instance left");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1139,6 +1178,7 @@ main(void)
 	tcase_add_test(tc, scale_then_reload);
 	tcase_add_test(tc, scale_errors);
 	tcase_add_test(tc, scale_down_during_a_strategy_stop);
+	tcase_add_test(tc, scale_down_in_a_frozen_group);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");
 	tcase_set_tags(gaps, "spec_gap");
