@@ -301,7 +301,7 @@ cell_exit(struct sm *sm, size_t i, const struct sev *e)
 	s->last = e->exit;
 	/* Gone by itself inside a stop phase: as if the phase had stopped it. */
 	if (why == WHY_NONE && sm->stopping && i >= sm->stop_from)
-		why = sm->stop_why;
+		why = s->retired ? WHY_COMMAND : sm->stop_why;
 	if (sm->shutting_down || why == WHY_COMMAND) {
 		s->held = s->held || why == WHY_COMMAND;
 		slot_set(sm, i, SLOT_STOPPED);
@@ -437,9 +437,11 @@ sm_stop_step(struct sm *sm, uint64_t now)
 	struct sev e = { .now = now };
 	struct slot *s;
 
-	e.why = sm->shutting_down ? WHY_SHUTDOWN : sm->stop_why;
 	while (sm->stop_at > sm->stop_from) {
 		s = &sm->slots[sm->stop_at - 1];
+		/* A retired slot goes for good, whatever else this phase is for. */
+		e.why = sm->shutting_down ? WHY_SHUTDOWN : s->retired ?
+		    WHY_COMMAND : sm->stop_why;
 		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING ||
 		    (s->state == SLOT_STOPPING && s->why == WHY_NONE))
 			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
@@ -842,9 +844,13 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 	sm->cursor = 0;	/* what has not started yet starts in order */
 	for (i = 0; i < m; i++)
 		reconf_act(sm, i, i < n && keep[i].changed, now);
-	/* The retired stop like a group's children: newest (highest) first. */
+	/*
+	 * The retired stop like a group's children: newest (highest) first.
+	 * The phase itself is for no reason of its own (its retired slots
+	 * stop as by command): a strategy that widens it keeps its own.
+	 */
 	if (m > n)
-		sm_stop_from(sm, n, WHY_COMMAND);
+		sm_stop_from(sm, n, WHY_NONE);
 	sm_step(sm, now);
 	return (m);
 }

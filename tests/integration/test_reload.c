@@ -1156,6 +1156,41 @@ START_TEST(scale_down_in_a_frozen_group)
 }
 END_TEST
 
+/*
+ * g (rest_for_one) drops w:1 and w:2 (each takes its 1 s shutdown) when a
+ * crashes: the crash's restart is not mistaken for part of the scale's
+ * stop; a and w:0 run again, not held.  g is frozen while the scale comes
+ * and a dies, so that it reads them in that order.
+ */
+START_TEST(crash_during_a_scale_down)
+{
+	struct ctlrun r;
+	pid_t grp, a;
+	int rc;
+
+	h_yaml("children:\n"
+	    "  - name: g\n"
+	    "    strategy: rest_for_one\n"
+	    "    children:\n"
+	    "      - {name: a, cmd: @SLEEPER@}\n"
+	    "      - {name: w, cmd: @SLEEPER@ --ignore-term, shutdown: 1s, "
+	    "instances: 3}\n");
+	h_start_up(4);
+	grp = h_find_title("pmtree: group g");
+	a = ctl_pid_of("g/a");
+	h_assert(h_kill(grp, SIGSTOP), "freeze g");
+	ctl_bg(&r, "scale", "g/w", "1", NULL);
+	h_assert(H_UNTIL(ctl_pid_of("g/w") > 0), "the root took the scale");
+	h_assert(h_kill(a, SIGKILL), "kill g/a");
+	(void)h_kill(grp, SIGCONT);
+	rc = ctl_bg_wait(&r, H_DEADLINE_MS);
+	h_assert(rc == 0, "scale g/w 1: exit %d", rc);
+	h_assert(H_UNTIL(ctl_running_anew("g/a", a) && ctl_is("g/w",
+	    "running")), "a and w run again (a %s)", ctl_state_of("g/a"));
+	h_assert(ctl_pid_of("g") == grp, "g's supervisor the same");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1179,6 +1214,7 @@ main(void)
 	tcase_add_test(tc, scale_errors);
 	tcase_add_test(tc, scale_down_during_a_strategy_stop);
 	tcase_add_test(tc, scale_down_in_a_frozen_group);
+	tcase_add_test(tc, crash_during_a_scale_down);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");
 	tcase_set_tags(gaps, "spec_gap");

@@ -969,6 +969,92 @@ START_TEST(test_rest_for_one)
 }
 END_TEST
 
+/*
+ * A reconfiguration that drops w2 and w3 (a scale down) stops them as a
+ * command would, newest first; w0 crashing meanwhile (rest_for_one) must
+ * not turn that into a command for w0 and w1: they start again, unheld.
+ */
+START_TEST(test_retire_then_strategy)
+{
+	struct sm_keep keep[2] = { { 0 } };
+	size_t from[4], k;
+
+	mk(CFG_REST_FOR_ONE, BIG, 10000, 4);
+	go();
+	up_all(0);
+	hist_reset();
+	for (k = 0; k < 2; k++) {
+		keep[k].node = N(k);
+		keep[k].old = k;
+	}
+	ck_assert_uint_eq(sm_reconfigure(&sm, grp, keep, 2, from, 100), 4);
+	drain();
+	expect_signal(3, SIGTERM);
+	expect_timer(3, 5100);
+	expect_end();
+	ev_exit(0, 1, 110);
+	expect_note(0, NOTE_RESTART, 0);
+	expect_end();
+	ev_exit(3, 0, 120);
+	expect_cancel(3);
+	expect_signal(2, SIGTERM);
+	expect_timer(2, 5120);
+	expect_end();
+	ev_exit(2, 0, 130);
+	expect_cancel(2);
+	expect_signal(1, SIGTERM);
+	expect_timer(1, 5130);
+	expect_end();
+	ev_exit(1, 0, 140);
+	expect_cancel(1);
+	skip_cancel(0);
+	expect_spawn(0);
+	expect_end();
+	ev_ready(0, 150);
+	expect_spawn(1);
+	ev_ready(1, 160);
+	expect_end();
+	expect_state(0, SLOT_RUNNING);
+	expect_state(1, SLOT_RUNNING);
+	expect_held(0, false);
+	expect_held(1, false);
+	expect_state(2, SLOT_STOPPED);
+	expect_state(3, SLOT_STOPPED);
+	ck_assert_uint_eq(sm_retiring(&sm), 0);
+}
+END_TEST
+
+/* A dropped slot that crashes while it waits for its turn stays down. */
+START_TEST(test_retired_crash)
+{
+	struct sm_keep keep[2] = { { 0 } };
+	size_t from[4], k;
+
+	mk(CFG_ONE_FOR_ONE, BIG, 10000, 4);
+	go();
+	up_all(0);
+	hist_reset();
+	for (k = 0; k < 2; k++) {
+		keep[k].node = N(k);
+		keep[k].old = k;
+	}
+	ck_assert_uint_eq(sm_reconfigure(&sm, grp, keep, 2, from, 100), 4);
+	drain();
+	expect_signal(3, SIGTERM);
+	expect_timer(3, 5100);
+	expect_end();
+	ev_exit(2, 1, 110);
+	expect_end();
+	expect_state(2, SLOT_STOPPED);
+	ev_exit(3, 0, 120);
+	expect_cancel(3);
+	expect_end();
+	ck_assert_uint_eq(hist_count(ACT_SPAWN, 2), 0);
+	ck_assert_uint_eq(sm_retiring(&sm), 0);
+	ck_assert_uint_eq(window(120), 0);
+}
+END_TEST
+
 START_TEST(test_rest_for_one_last)
 {
 	mk(CFG_REST_FOR_ONE, BIG, 10000, 3);
@@ -2442,6 +2528,8 @@ machine_suite(void)
 	tcase_add_test(tc, test_one_for_all_last_crashes);
 	tcase_add_test(tc, test_rest_for_one);
 	tcase_add_test(tc, test_rest_for_one_last);
+	tcase_add_test(tc, test_retire_then_strategy);
+	tcase_add_test(tc, test_retired_crash);
 	tcase_add_test(tc, test_rest_for_one_first_is_all);
 	tcase_add_test(tc, test_strategy_temporary_sibling);
 	tcase_add_test(tc, test_strategy_transient_sibling);
