@@ -831,6 +831,17 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 		return;
 	}
 	for (k = 0; k < p->ntargets; k++) {
+		const struct cfg_node *b = commands_blocked(c, p->targets[k].node);
+
+		if (b != NULL) {
+			control_error(conn, 1, "scale %s: its group %s is not "
+			    "running", spec, b->path);
+			pending_free(p);
+			free(v);
+			return;
+		}
+	}
+	for (k = 0; k < p->ntargets; k++) {
 		if (p->targets[k].node->kind == CFG_WORKER &&
 		    p->targets[k].instance == TARGET_ALL)
 			commands_pids_from(c, p->targets[k].node, (unsigned)n,

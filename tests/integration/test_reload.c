@@ -1191,6 +1191,30 @@ START_TEST(crash_during_a_scale_down)
 }
 END_TEST
 
+/*
+ * A scale of a worker whose group has not started (it waits behind a
+ * sibling that cannot start) is refused at once, as start/stop/restart are;
+ * it used to wait for ever.
+ */
+START_TEST(scale_in_a_group_not_running)
+{
+	h_yaml("children:\n"
+	    "  - name: g\n"
+	    "    children:\n"
+	    "      - {name: a, cmd: ./no-such-program}\n"
+	    "      - name: sub\n"
+	    "        children:\n"
+	    "          - {name: w, cmd: @SLEEPER@}\n");
+	h_start();
+	h_assert(H_UNTIL(access(ctl_sock(), F_OK) == 0), "the control socket");
+	h_assert(H_UNTIL(ctl_is("g/a", "backoff") && ctl_is("g/sub", "waiting")),
+	    "g/sub waits behind g/a (%s)", ctl_state_of("g/sub"));
+	h_assert(ctl("scale", "g/sub/w", "2", NULL) == 1 &&
+	    strcmp(CTL.err, "pmtree: scale g/sub/w: its group g/sub is not "
+	    "running\n") == 0, "scale: exit %d, stderr '%s'", CTL.rc, CTL.err);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1215,6 +1239,7 @@ main(void)
 	tcase_add_test(tc, scale_down_during_a_strategy_stop);
 	tcase_add_test(tc, scale_down_in_a_frozen_group);
 	tcase_add_test(tc, crash_during_a_scale_down);
+	tcase_add_test(tc, scale_in_a_group_not_running);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");
 	tcase_set_tags(gaps, "spec_gap");
