@@ -487,23 +487,61 @@ commands_act(struct commands *c, struct control_conn *conn, int op,
 	commands_wait(c, p);
 }
 
-/* The root knows every pid: it signals them itself. */
+/* Target K of TG lies inside another of them (which signals it). */
+static bool
+commands_covered(const struct target *tg, size_t nt, size_t k)
+{
+	size_t j;
+
+	for (j = 0; j < nt; j++) {
+		if (j != k && tg[j].instance < 0 &&
+		    tg[k].node->id > tg[j].node->id &&
+		    tg[k].node->id <= nodetab_last(tg[j].node))
+			return (true);
+	}
+	return (false);
+}
+
+/* Signals every running instance target T covers; returns how many. */
+static int
+commands_signal_target(struct commands *c, const struct target *t, int sig,
+    bool group)
+{
+	unsigned id, last = nodetab_last(t->node), inst;
+	const struct msg_node_state *st;
+	int sent = 0;
+
+	for (id = t->node->id; id <= last; id++) {
+		if (c->tree->nodes[id]->kind != CFG_WORKER)
+			continue;
+		for (inst = 0; inst < nodetab_count(supervisor_table(c->sv), id);
+		    inst++) {
+			if (t->instance >= 0 && (unsigned)t->instance != inst)
+				continue;
+			st = nodetab_get(supervisor_table(c->sv), id, inst);
+			if (st->pid > 0 && (group ? killpg(st->pid, sig) :
+			    kill(st->pid, sig)) == 0)
+				sent++;
+		}
+	}
+	return (sent);
+}
+
+/* The root knows every pid: it signals them itself; a group, all below it. */
 static void
 commands_signal(struct commands *c, struct control_conn *conn, json_t *req)
 {
 	const char *spec = json_string_value(json_object_get(req, "target"));
 	const char *name = json_string_value(json_object_get(req, "signal"));
 	bool group = json_is_true(json_object_get(req, "group"));
-	const struct msg_node_state *st;
 	struct target *tg;
 	char err[128];
 	size_t nt, k;
-	unsigned inst;
 	int sig, sent = 0;
 
-	if (spec == NULL || name == NULL) {
+	if (spec == NULL || *spec == '\0' || name == NULL) {
 		control_error(conn, 2, "signal: missing %s",
-		    spec == NULL ? "TARGET" : "SIGNAL");
+		    spec == NULL || *spec == '\0' ? "TARGET" : "SIGNAL");
 		return;
 	}
 	if (units_signal(name, &sig, err, sizeof(err)) < 0) {
@@ -512,17 +550,10 @@ commands_signal(struct commands *c, struct control_conn *conn, json_t *req)
 	}
 	if ((tg = commands_targets(conn, c->tree, c->sv, spec, &nt)) == NULL)
 		return;
+	/* A group and a worker below it may both match a bare name. */
 	for (k = 0; k < nt; k++) {
-		if (tg[k].node->kind != CFG_WORKER)
-			continue;
-		for (inst = 0; inst < nodetab_count(supervisor_table(c->sv),
-		    tg[k].node->id); inst++) {
-			if (tg[k].instance >= 0 && (unsigned)tg[k].instance != inst)
-				continue;
-			st = nodetab_get(supervisor_table(c->sv), tg[k].node->id, inst);
-			if (st->pid > 0 && (group ? killpg(st->pid, sig) : kill(st->pid, sig)) == 0)
-				sent++;
-		}
+		if (!commands_covered(tg, nt, k))
+			sent += commands_signal_target(c, &tg[k], sig, group);
 	}
 	free(tg);
 	if (sent == 0)

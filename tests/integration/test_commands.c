@@ -835,6 +835,40 @@ START_TEST(signal_bare_name_in_two_groups)
 }
 END_TEST
 
+/*
+ * A group target signals every worker below it, nested groups included,
+ * each once (`inner` also matches as a bare name inside `api`'s subtree);
+ * "" (the whole tree) is refused as a missing target.
+ */
+START_TEST(signal_group)
+{
+	static const char *const hit[] = { "api/db", "api/web:0", "api/web:1",
+	    "api/inner/db", "api/inner/cache", NULL };
+	struct ctlconn cc;
+	struct snap s0, s1;
+	char *line;
+	size_t i;
+
+	up();
+	snap(&s0);
+	ctl_open(&cc, NULL);
+	h_assert(ctl_send(&cc, "{\"cmd\":\"signal\",\"target\":\"api\","
+	    "\"signal\":\"USR1\"}\n", 48), "send");
+	line = ctl_readline(&cc, 5000);
+	h_assert(line != NULL && strstr(line, "\"sent\":5") != NULL,
+	    "reply '%s'", line ? line : "(none)");
+	free(line);
+	ctl_close(&cc);
+	for (i = 0; hit[i] != NULL; i++)
+		expect_signal_exit(hit[i], s0.pid[widx(hit[i])], "USR1");
+	snap(&s1);
+	expect_others_same(&s0, &s1, hit);
+	h_assert(ctl("signal", "", "USR1", NULL) == 2 &&
+	    strcmp(CTL.err, "pmtree: signal: missing TARGET\n") == 0,
+	    "signal '': exit %d, stderr '%s'", CTL.rc, CTL.err);
+}
+END_TEST
+
 START_TEST(signal_errors)
 {
 	up();
@@ -984,6 +1018,7 @@ main(void)
 	tcase_add_test(tc, stop_group_while_a_nested_group_is_down);
 	tcase_add_test(tc, signal_worker);
 	tcase_add_test(tc, signal_bare_name_in_two_groups);
+	tcase_add_test(tc, signal_group);
 	tcase_add_test(tc, signal_errors);
 	tcase_add_test(tc, signal_process_group);
 	tcase_add_test(tc, restart_a_stopped_worker);
