@@ -39,7 +39,8 @@ static const struct command commands[] = {
 	{ "restart", cmd_act, 1, 1, "restart TARGET",
 	  "Stops then starts a worker, instance or group." },
 	{ "signal", cmd_signal, 2, 3, "signal TARGET SIGNAL [--group]",
-	  "Sends SIGNAL to the worker's main process (--group: its process group)." },
+	  "Sends SIGNAL to the worker's main process (--group: its process\n"
+	  "group); on a group, to every worker below it." },
 	{ "scale", cmd_scale, 2, 2, "scale TARGET N",
 	  "Runs N instances of a worker (N >= 1)." },
 	{ "logs", cmd_logs, 0, 4, "logs [TARGET] [-f] [-n N]",
