@@ -68,7 +68,7 @@ struct stream {
 	bool			 stalled;	/* its file cannot be written */
 	char			*carry;		/* a line's start, read ahead */
 	size_t			 carry_len;
-	char			 name[LOGMSG_PATH_MAX + 16];
+	char			*name;		/* path, or path:instance */
 	struct stream		*next;
 };
 
@@ -266,6 +266,16 @@ conn_send(struct conn *cn, uint32_t type, pid_t pid)
 }
 
 static void
+stream_free(struct stream *s)
+{
+	event_free(s->ev);
+	close(s->fd);
+	free(s->carry);
+	free(s->name);
+	free(s);
+}
+
+static void
 stream_close(struct stream *s)
 {
 	struct collector *c = s->c;
@@ -275,14 +285,11 @@ stream_close(struct stream *s)
 	for (pp = &c->streams; *pp != s; pp = &(*pp)->next)
 		;
 	*pp = s->next;
-	event_free(s->ev);
-	close(s->fd);
 	for (o = c->streams; o != NULL; o = o->next)
 		other = other || o->pid == s->pid;
 	if (!other)
 		conn_send(s->conn, LOGMSG_DRAINED, s->pid);
-	free(s->carry);
-	free(s);
+	stream_free(s);
 	collector_maybe_done(c);
 }
 
@@ -559,9 +566,9 @@ stream_add(struct collector *c, struct conn *cn, const struct logmsg *m,
 	s->fd = fd;
 	s->how = *m;
 	if (m->multi)
-		snprintf(s->name, sizeof(s->name), "%s:%u", wpath, m->instance);
+		xasprintf(&s->name, "%s:%u", wpath, m->instance);
 	else
-		snprintf(s->name, sizeof(s->name), "%s", wpath);
+		s->name = xstrdup(wpath);
 	s->color = c->tty ? format_color(s->name) : 0;
 	if (stream_to_file(s))	/* there from the start, for `logs -f` */
 		(void)file_open(c, s->file);
@@ -865,10 +872,7 @@ collector_free(struct collector *c)
 		struct stream *s = c->streams;
 
 		c->streams = s->next;
-		event_free(s->ev);
-		close(s->fd);
-		free(s->carry);
-		free(s);
+		stream_free(s);
 	}
 	while (c->conns != NULL)
 		conn_close(c->conns);
