@@ -69,6 +69,8 @@ struct stream {
 	char			*carry;		/* a line's start, read ahead */
 	size_t			 carry_len;
 	char			*name;		/* path, or path:instance */
+	struct stream		*twin;		/* the worker's other stream, open */
+	struct stream		*prev;
 	struct stream		*next;
 };
 
@@ -279,15 +281,16 @@ static void
 stream_close(struct stream *s)
 {
 	struct collector *c = s->c;
-	struct stream **pp, *o;
-	bool other = false;
 
-	for (pp = &c->streams; *pp != s; pp = &(*pp)->next)
-		;
-	*pp = s->next;
-	for (o = c->streams; o != NULL; o = o->next)
-		other = other || o->pid == s->pid;
-	if (!other)
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		c->streams = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	if (s->twin != NULL)
+		s->twin->twin = NULL;
+	else
 		conn_send(s->conn, LOGMSG_DRAINED, s->pid);
 	stream_free(s);
 	collector_maybe_done(c);
@@ -552,8 +555,8 @@ stream_cb(evutil_socket_t fd, short what, void *arg)
 	stream_pump(arg);
 }
 
-static void
-stream_add(struct collector *c, struct conn *cn, const struct logmsg *m,
+static struct stream *
+stream_new(struct collector *c, struct conn *cn, const struct logmsg *m,
     const char *wpath, int fd, int which)
 {
 	struct stream *s = xcalloc(1, sizeof(*s));
@@ -574,10 +577,34 @@ stream_add(struct collector *c, struct conn *cn, const struct logmsg *m,
 		(void)file_open(c, s->file);
 	s->ev = event_new(c->base, fd, EV_READ | EV_ET | EV_PERSIST, stream_cb, s);
 	s->next = c->streams;
+	if (s->next != NULL)
+		s->next->prev = s;
 	c->streams = s;
-	journal_settle_pipe(c, s);
-	event_add(s->ev, NULL);
-	stream_pump(s);
+	return (s);
+}
+
+/*
+ * Both streams exist before either is read: the worker is drained when the
+ * second one closes, and a worker that is already gone closes the first at
+ * once.
+ */
+static void
+stream_add_pair(struct collector *c, struct conn *cn, const struct logmsg *m,
+    const char *wpath, const int fds[2])
+{
+	struct stream *s[2];
+	int k;
+
+	for (k = 0; k < 2; k++)
+		s[k] = stream_new(c, cn, m, wpath, fds[k], k);
+	s[0]->twin = s[1];
+	s[1]->twin = s[0];
+	for (k = 0; k < 2; k++) {
+		journal_settle_pipe(c, s[k]);
+		event_add(s[k]->ev, NULL);
+	}
+	for (k = 0; k < 2; k++)
+		stream_pump(s[k]);
 }
 
 /* --- supervisor connections --------------------------------------------- */
@@ -676,8 +703,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	cn->c->short_of_fds = false;
-	stream_add(cn->c, cn, &in.m, in.path, fds[0], 0);
-	stream_add(cn->c, cn, &in.m, in.path, fds[1], 1);
+	stream_add_pair(cn->c, cn, &in.m, in.path, fds);
 }
 
 /*
