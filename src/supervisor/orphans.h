@@ -9,10 +9,22 @@
 #include "pidmap.h"
 
 /*
- * SIGKILLs every child of this process that KNOWN does not hold, but SPARE
- * (0: none), and whose environment says PMTREE_NAME=NAME (every such child
- * when NAME is NULL).  Returns how many it killed.
+ * A worker whose orphans are due: its PMTREE_NAME, and the pid of the
+ * instance that replaced it (0: none), whose own orphans are spared.
  */
-int	orphans_kill(const struct pidmap *known, const char *name, pid_t spare);
+struct orphan_due {
+	const char	*name;
+	pid_t		 successor;
+};
+
+/*
+ * SIGKILLs every child of this process that KNOWN does not hold and that
+ * is an orphan of one of the NDUE workers of DUE: one that carries its
+ * name and did not start after its successor.  Returns how many it killed.
+ */
+int	orphans_kill(const struct pidmap *known, const struct orphan_due *due,
+	    size_t ndue);
+/* The same for every child KNOWN does not hold, but SPARE (0: none). */
+int	orphans_kill_all(const struct pidmap *known, pid_t spare);
 
 #endif

@@ -42,6 +42,7 @@
 
 #define DRAIN_MS	2000	/* how long a finished worker's output may take */
 #define DRAIN_ORPHANS_MS 100	/* then what it left outside its group may hold it */
+#define SWEEP_MS	10	/* after a worker's end, its orphans are looked for */
 
 struct child {
 	struct supervisor	*sv;
@@ -55,7 +56,8 @@ struct child {
 	struct exit_info	 exit;
 	pid_t			 draining;
 	bool			 swept;		/* orphans killed while draining */
-	char			 name[256];
+	bool			 sweep_due;	/* its orphans are to be killed */
+	char			*name;		/* path, or path:instance */
 };
 
 struct supervisor {
@@ -66,6 +68,7 @@ struct supervisor {
 	struct child		**kids;		/* stable: callbacks hold them */
 	struct pidmap		 pids;
 	struct pidmap		 draining;	/* reaped, output not yet drained */
+	struct event		*sweep;		/* for orphans of finished workers */
 	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
 	struct event		*notify_ev;
 	unsigned long		 notify_dropped;	/* not from a worker of ours */
@@ -96,6 +99,7 @@ struct supervisor {
 };
 
 static void	sv_drain(struct supervisor *);
+static void	sv_sweep(struct supervisor *, size_t);
 static void	sv_retiring_changed(struct supervisor *);
 static void	sv_name_kids(struct supervisor *);
 static void	sv_reload_pending(struct supervisor *);
@@ -384,17 +388,20 @@ sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
 
 /*
  * `user`/`group`: the ids, and the user's supplementary groups, looked up
- * before the spawn (nothing may allocate after it).  GROUPS has room for
- * NGROUPS_MAX.
+ * before the spawn (nothing may allocate after it).  Returns the groups'
+ * array, for the caller to free; NULL when the ids stay.  On the heap: at
+ * NGROUPS_MAX entries it would push every spawn 256 KiB down the stack.
  */
-static void
-sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req, gid_t *groups)
+static gid_t *
+sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req)
 {
 	const struct passwd *pw;
 	int n = NGROUPS_MAX;
+	gid_t *groups;
 
 	if (!w->has_uid && !w->has_gid)
-		return;
+		return (NULL);
+	groups = xcalloc(NGROUPS_MAX, sizeof(*groups));
 	req->drop = true;
 	req->uid = w->has_uid ? w->uid : (uid_t)-1;
 	req->gid = w->has_gid ? w->gid : w->user_gid;
@@ -404,6 +411,7 @@ sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req, gid_t *groups)
 	if (w->has_uid && (pw = getpwuid(w->uid)) != NULL &&
 	    getgrouplist(pw->pw_name, req->gid, groups, &n) >= 0)
 		req->ngroups = (size_t)n;
+	return (groups);
 }
 
 static void	sv_probe_ready(void *);
@@ -416,16 +424,16 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
 	    .extra_fd = -1 };
 	struct workerenv env;
-	gid_t groups[NGROUPS_MAX];
+	gid_t *groups;
 	int out[2], err[2], rfd[2] = { -1, -1 }, xerr, saved;
 	pid_t pid;
 
-	sv_worker_ids(w, &req, groups);
 	if (sv_pipes(out, err) < 0 ||
 	    (w->ready == CFG_READY_FD && pipe2(rfd, O_CLOEXEC) < 0)) {
 		sv_spawn_failed(sv, i, "pipe", errno);
 		return;
 	}
+	groups = sv_worker_ids(w, &req);
 	req.out_fd = out[1];
 	req.err_fd = err[1];
 	req.extra_fd = rfd[1];
@@ -434,6 +442,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	pid = spawn_worker(&req, &xerr);
 	saved = errno;
 	workerenv_free(&env);
+	free(groups);
 	if (rfd[1] >= 0)
 		close(rfd[1]);
 	if (pid > 0 && xerr != 0)	/* in its own log, as an err record */
@@ -857,6 +866,7 @@ sv_child_free(struct child *k)
 	if (k->drain != NULL)
 		event_free(k->drain);
 	ipc_free(k->ipc);
+	free(k->name);
 	free(k);
 }
 
@@ -865,9 +875,11 @@ static void
 sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 {
 	struct child **old = sv->kids;
-	bool *used = xcalloc(oldn ? oldn : 1, sizeof(*used));
+	bool *used;
 	size_t j, k;
 
+	sv_sweep(sv, oldn);	/* while the names are those the orphans carry */
+	used = xcalloc(oldn ? oldn : 1, sizeof(*used));
 	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
 	pidmap_free(&sv->pids);
 	pidmap_free(&sv->draining);
@@ -1117,6 +1129,42 @@ sv_group_closed(struct ipc *c, const char *why, void *arg)
 
 /* --- reaping and signals ------------------------------------------------ */
 
+/*
+ * The orphans of the workers that finished since the last sweep, in one
+ * pass over the children: off the restart's path, which it would slow by
+ * as much as the supervisor has children.  A replacement started since
+ * keeps its own.  NKIDS: how many sv->kids holds, which is not the
+ * machine's count while the slots move.
+ */
+static void
+sv_sweep(struct supervisor *sv, size_t nkids)
+{
+	struct orphan_due *due;
+	size_t i, n = 0;
+
+	evtimer_del(sv->sweep);
+	due = xcalloc(nkids ? nkids : 1, sizeof(*due));
+	for (i = 0; i < nkids; i++) {
+		struct child *k = sv->kids[i];
+
+		if (!k->sweep_due)
+			continue;
+		k->sweep_due = false;
+		due[n].name = k->name;
+		due[n++].successor = k->pid;
+	}
+	(void)orphans_kill(&sv->pids, due, n);
+	free(due);
+}
+
+static void
+sv_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+
+	sv_sweep(sv, sv->sm.nslots);
+}
+
 /* Reaped and drained: now the machine hears of it. */
 static void
 sv_finish(struct supervisor *sv, size_t i)
@@ -1135,11 +1183,15 @@ sv_finish(struct supervisor *sv, size_t i)
 	k->pid = 0;
 	k->draining = 0;
 	sm_exited(&sv->sm, i, k->exit, supervisor_now());
-	sv_drain(sv);
-	/* After the restart is under way: the search costs with the tree. */
-	if (n->kind == CFG_WORKER && !k->swept)
-		(void)orphans_kill(&sv->pids, k->name, 0);
+	if (n->kind == CFG_WORKER && !k->swept) {
+		struct timeval tv = { 0, SWEEP_MS * 1000 };
+
+		k->sweep_due = true;
+		if (!evtimer_pending(sv->sweep, NULL))
+			evtimer_add(sv->sweep, &tv);
+	}
 	k->swept = false;
+	sv_drain(sv);
 }
 
 static void
@@ -1165,7 +1217,8 @@ sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	/* Not drained yet: something it left may hold its pipes. */
 	if (!k->swept) {
 		k->swept = true;
-		(void)orphans_kill(&k->sv->pids, k->name, 0);
+		(void)orphans_kill(&k->sv->pids,
+		    &(struct orphan_due){ .name = k->name }, 1);
 		evtimer_add(k->drain, &rest);
 		return;
 	}
@@ -1373,14 +1426,14 @@ sv_name_kids(struct supervisor *sv)
 
 		k->sv = sv;
 		k->slot = i;
-		if (s->retired)
+		if (s->retired && k->name != NULL)
 			continue;
+		free(k->name);
 		if (s->node->kind == CFG_WORKER &&
 		    nodetab_count(&sv->tab, s->node->id) > 1)
-			snprintf(k->name, sizeof(k->name), "%s:%u", s->node->path,
-			    s->instance);
+			xasprintf(&k->name, "%s:%u", s->node->path, s->instance);
 		else
-			snprintf(k->name, sizeof(k->name), "%s", s->node->path);
+			k->name = xstrdup(s->node->path);
 	}
 }
 
@@ -1438,6 +1491,7 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 		sv->kids[i] = xcalloc(1, sizeof(**sv->kids));
 	pidmap_init(&sv->pids, sv->sm.nslots);
 	pidmap_init(&sv->draining, 16);
+	sv->sweep = evtimer_new(base, sv_sweep_cb, sv);
 	nodetab_init(&sv->tab, tree, group);
 	sv_name_kids(sv);
 	sv->logc = logconn_new(base, sv_drained, sv);
@@ -1479,6 +1533,8 @@ supervisor_free(struct supervisor *sv)
 		sv_child_free(sv->kids[i]);
 	}
 	logconn_free(sv->logc);
+	if (sv->sweep != NULL)
+		event_free(sv->sweep);
 	pidmap_free(&sv->draining);
 	for (i = 0; i < sv->nowned; i++)
 		config_free(sv->owned[i]);
@@ -1512,7 +1568,7 @@ supervisor_run(struct supervisor *sv)
 		}
 	}
 	/* Whatever was adopted and still lives must not outlive us. */
-	(void)orphans_kill(&sv->pids, NULL,
+	(void)orphans_kill_all(&sv->pids,
 	    sv->spare != NULL ? sv->spare(sv->spare_arg) : 0);
 	if (sv->up != NULL)
 		ipc_flush(sv->up);	/* the last reports, for the parent */

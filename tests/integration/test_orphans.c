@@ -143,6 +143,35 @@ START_TEST(setsid_grandchild_dies_on_graceful_stop)
 }
 END_TEST
 
+/*
+ * The orphans of a crashed worker die; those of the instance that replaced
+ * it, a daemon it double-forked while it runs, are its own and live on.
+ */
+START_TEST(a_replacements_orphans_are_spared)
+{
+	pid_t k[4], d0 = 0, d1 = 0, w0;
+	uint64_t t0;
+
+	h_yaml("children:\n"
+	    "  - name: api\n"
+	    "    children:\n"
+	    "      - {name: f, cmd: @FORKER@ --kids 1 --daemon}\n");
+	h_start_up(1);
+	w0 = h_pid_of("api/f", 0);
+	h_assert(kids_of("api/f", 0, k, 4, &d0) == 0 && d0 > 0, "a daemon");
+	h_assert(H_UNTIL(h_ppid(d0) == h_find_title("pmtree: group api")),
+	    "the daemon is the group's orphan while its worker runs");
+	t0 = h_now_ms();
+	h_assert(h_kill(w0, SIGKILL), "kill api/f");
+	h_wait_starts(2);
+	h_assert(kids_of("api/f", 1, k, 4, &d1) == 0 && d1 > 0,
+	    "the replacement's daemon");
+	expect_gone("the crashed worker's daemon", &d0, 1, t0);
+	h_assert(!H_UNTIL_MS(500, !h_alive(d1)),
+	    "the replacement's daemon %d was killed", (int)d1);
+}
+END_TEST
+
 static const char big_tree[] =
     "children:\n"
     "  - {name: a, cmd: @SLEEPER@}\n"
@@ -309,6 +338,7 @@ main(void)
 	tcase_add_test(tc, grandchildren_die_when_worker_crashes);
 	tcase_add_test(tc, setsid_grandchild_dies_when_worker_crashes);
 	tcase_add_test(tc, setsid_grandchild_dies_on_graceful_stop);
+	tcase_add_test(tc, a_replacements_orphans_are_spared);
 	tcase_add_test(tc, root_sigkill_takes_everything_down);
 	tcase_add_test(tc, group_sigkill_restarts_the_group);
 	tcase_add_test(tc, no_zombies_after_restarts);
