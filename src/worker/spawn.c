@@ -5,7 +5,15 @@
  * Unlike posix_spawn it lets the child set PR_SET_PDEATHSIG and check its
  * parent.  The child shares our memory until exec: it makes raw syscalls
  * only, no allocation, no locks, no stdio.
+ *
+ * It shares our fd table too (CLONE_FILES), and its first act is to take a
+ * copy of the few lowest fds only (close_range with CLOSE_RANGE_UNSHARE),
+ * where the parent put what the worker gets, in slots it keeps for that.
+ * A supervisor holds two pipes per worker: copying its whole table at
+ * clone and closing it again at exec would make every spawn cost as much as
+ * the supervisor has workers.
  */
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -23,16 +31,23 @@
 
 #define SPAWN_STACK (64 * 1024)
 
+enum { SLOT_OUT, SLOT_ERR, SLOT_EXTRA, SLOT_NULL, SLOTS };
+
 struct spawn_ctx {
 	const struct spawn_req	*req;
 	pid_t			 parent;
 	sigset_t		 oldmask;
+	int			 src[SLOTS];	/* what goes to 1, 2, extra_to, 0 */
+	unsigned		 keep;		/* shared table: fds below, or 0 */
 	volatile int		 err;
 };
 
 static _Alignas(64) char spawn_stack[SPAWN_STACK];
 static struct rlimit spawn_nofile;	/* what workers get */
 static bool spawn_nofile_set;
+static int spawn_slot[SLOTS];		/* /dev/null between spawns */
+static unsigned spawn_keep;		/* above every slot; 0: no slots */
+static pid_t spawn_slots_pid;		/* the process they belong to */
 
 rlim_t
 spawn_raise_nofile(void)
@@ -80,14 +95,31 @@ spawn_exec_path(const struct spawn_req *r)
 	return (err);
 }
 
+/*
+ * Every source first goes above every target, so that placing one cannot
+ * overwrite another; the copies close at exec.
+ */
 __attribute__((no_sanitize_address)) static int
-spawn_place_fd(int fd, int to)
+spawn_place(const struct spawn_req *r, const int *src)
 {
-	if (fd < 0)
-		return (0);
-	if (fd == to)
-		return (fcntl(fd, F_SETFD, 0));	/* keep it across exec */
-	return (dup2(fd, to) < 0 ? -1 : 0);
+	static const int to_std[SLOTS] = { STDOUT_FILENO, STDERR_FILENO, -1,
+	    STDIN_FILENO };
+	int tmp[SLOTS], base = 3, k, to;
+
+	if (r->extra_to >= base)
+		base = r->extra_to + 1;
+	for (k = 0; k < SLOTS; k++) {
+		tmp[k] = -1;
+		if (src[k] >= 0 && (tmp[k] = fcntl(src[k], F_DUPFD_CLOEXEC,
+		    base)) < 0)
+			return (-1);
+	}
+	for (k = 0; k < SLOTS; k++) {
+		to = k == SLOT_EXTRA ? r->extra_to : to_std[k];
+		if (tmp[k] >= 0 && dup2(tmp[k], to) < 0)
+			return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -145,8 +177,11 @@ spawn_child(void *arg)
 	struct spawn_ctx *c = arg;
 	const struct spawn_req *r = c->req;
 	sigset_t none;
-	int null;
 
+	/* Before anything touches an fd: the table is still the parent's. */
+	if (c->keep > 0 &&
+	    syscall(SYS_close_range, c->keep, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+		goto fail;
 	spawn_reset_signals();
 	if (setpgid(0, 0) < 0)
 		goto fail;
@@ -158,14 +193,12 @@ spawn_child(void *arg)
 	}
 	if (r->pid_slot != NULL)
 		spawn_write_pid(r->pid_slot);
-	if (spawn_nofile_set && setrlimit(RLIMIT_NOFILE, &spawn_nofile) < 0)
+	if (c->src[SLOT_NULL] < 0 && (c->src[SLOT_NULL] = open("/dev/null",
+	    O_RDONLY | O_CLOEXEC)) < 0)
 		goto fail;
-	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
-	    dup2(null, STDIN_FILENO) < 0)
-		goto fail;
-	if (spawn_place_fd(r->out_fd, STDOUT_FILENO) < 0 ||
-	    spawn_place_fd(r->err_fd, STDERR_FILENO) < 0 ||
-	    spawn_place_fd(r->extra_fd, r->extra_to) < 0)
+	/* Then the lower limit: the copies may lie above it. */
+	if (spawn_place(r, c->src) < 0 ||
+	    (spawn_nofile_set && setrlimit(RLIMIT_NOFILE, &spawn_nofile) < 0))
 		goto fail;
 	if (r->drop && spawn_drop(r) < 0)
 		goto fail;
@@ -180,21 +213,107 @@ fail:
 	_exit(127);
 }
 
+/*
+ * The slots: copies of /dev/null at the lowest free fds of this process,
+ * taken once (a forked supervisor takes its own).  None when the kernel
+ * cannot unshare a table in part (before Linux 5.9).
+ */
+static void
+spawn_slots(void)
+{
+	unsigned k;
+
+	if (spawn_slots_pid == getpid())
+		return;
+	spawn_slots_pid = getpid();
+	spawn_keep = 0;
+	/* Unshares nothing: a table nobody shares is not copied. */
+	if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+		return;
+	if ((spawn_slot[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	for (k = 1; k < SLOTS; k++) {
+		if ((spawn_slot[k] = fcntl(spawn_slot[0], F_DUPFD_CLOEXEC,
+		    0)) < 0) {
+			while (k-- > 0)
+				close(spawn_slot[k]);
+			return;
+		}
+	}
+	for (k = 0; k < SLOTS; k++) {
+		if ((unsigned)spawn_slot[k] >= spawn_keep)
+			spawn_keep = (unsigned)spawn_slot[k] + 1;
+	}
+}
+
+/* The request's fds into the slots; 0, or -1 to spawn without them. */
+static int
+spawn_fill(struct spawn_ctx *c)
+{
+	const int want[SLOTS] = { c->req->out_fd, c->req->err_fd,
+	    c->req->extra_fd, spawn_slot[SLOT_NULL] };
+	unsigned k;
+
+	for (k = 0; k < SLOTS; k++) {
+		c->src[k] = want[k] < 0 || k == SLOT_NULL ? want[k] :
+		    spawn_slot[k];
+		if (c->src[k] != want[k] &&
+		    dup3(want[k], spawn_slot[k], O_CLOEXEC) < 0)
+			return (-1);
+	}
+	c->keep = spawn_keep;
+	return (0);
+}
+
+/* The slots let go of the worker's pipes; a slot that will not, closes. */
+static void
+spawn_empty(void)
+{
+	unsigned k;
+
+	for (k = 0; k < SLOT_NULL; k++) {
+		if (dup3(spawn_slot[SLOT_NULL], spawn_slot[k], O_CLOEXEC) < 0) {
+			close(spawn_slot[k]);
+			spawn_keep = 0;
+		}
+	}
+}
+
 pid_t
 spawn_worker(const struct spawn_req *r, int *exec_errno)
 {
-	struct spawn_ctx c = { .req = r, .parent = getpid() };
+	struct spawn_ctx c = { .req = r, .parent = getpid(),
+	    .src = { r->out_fd, r->err_fd, r->extra_fd, -1 } };
 	sigset_t all;
 	pid_t pid;
-	int saved;
+	int saved, flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
 
+	spawn_slots();
+	if (spawn_keep > 0) {
+		if (spawn_fill(&c) == 0)
+			flags |= CLONE_FILES;
+		else {
+			spawn_empty();
+			c.src[SLOT_OUT] = r->out_fd;
+			c.src[SLOT_ERR] = r->err_fd;
+			c.src[SLOT_EXTRA] = r->extra_fd;
+			c.src[SLOT_NULL] = -1;
+			c.keep = 0;
+		}
+	}
 	sigfillset(&all);
-	if (sigprocmask(SIG_BLOCK, &all, &c.oldmask) < 0)
+	if (sigprocmask(SIG_BLOCK, &all, &c.oldmask) < 0) {
+		saved = errno;
+		if (flags & CLONE_FILES)
+			spawn_empty();
+		errno = saved;
 		return (-1);
-	pid = clone(spawn_child, spawn_stack + SPAWN_STACK,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	}
+	pid = clone(spawn_child, spawn_stack + SPAWN_STACK, flags, &c);
 	saved = errno;
 	(void)sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+	if (flags & CLONE_FILES)
+		spawn_empty();
 	errno = saved;
 	*exec_errno = pid < 0 ? 0 : c.err;
 	return (pid);
