@@ -1,0 +1,254 @@
+/*
+ * spawn_worker: a worker gets stdin on /dev/null, its two pipes, its
+ * readiness fd where it asked for it, and nothing else, however many fds
+ * its supervisor holds; and the supervisor keeps no copy of the pipes'
+ * write ends, or their reader would never see EOF.  The worker here is
+ * this program again, run as "child": it reports what it got.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+#define HELD	300	/* pipes the "supervisor" holds: 600 fds */
+#define WAIT_MS	10000
+
+extern char **environ;
+
+/* The worker: its fds in order, whether stdin is /dev/null, a word to each. */
+static int
+child_main(void)
+{
+	struct stat in, null;
+	struct dirent *e;
+	char seen[1024] = { 0 };
+	DIR *d;
+	int fd;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (2);
+	while ((e = readdir(d)) != NULL) {
+		fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd != dirfd(d))
+			seen[fd < 1023 ? fd : 1023] = 1;
+	}
+	closedir(d);
+	for (fd = 0; fd < 1023; fd++) {
+		if (seen[fd])
+			printf("%d ", fd);
+	}
+	if (fstat(STDIN_FILENO, &in) == 0 && stat("/dev/null", &null) == 0 &&
+	    in.st_rdev == null.st_rdev)
+		printf("null");
+	printf("\n");
+	fprintf(stderr, "to stderr\n");
+	for (fd = 3; fd < 1023 && !seen[fd]; fd++)
+		;
+	if (fd < 1023 && write(fd, "ready\n", 6) != 6)
+		return (3);
+	return (0);
+}
+
+/* All of FD until EOF, which must come within WAIT_MS. */
+static void
+read_all(int fd, char *buf, size_t size)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t n = 0;
+	ssize_t r;
+
+	for (;;) {
+		ck_assert_msg(poll(&p, 1, WAIT_MS) == 1,
+		    "no EOF on fd %d: a copy of the write end is held", fd);
+		if ((r = read(fd, buf + n, size - 1 - n)) <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	close(fd);
+}
+
+static int
+wait_exit(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return (WEXITSTATUS(st));
+}
+
+/*
+ * Every fd of a supervisor is O_CLOEXEC; Check's own are not, so this
+ * test's process is made to look like one first.
+ */
+static void
+cloexec_all(void)
+{
+	struct dirent *e;
+	DIR *d;
+
+	ck_assert((d = opendir("/proc/self/fd")) != NULL);
+	while ((e = readdir(d)) != NULL) {
+		if (atoi(e->d_name) > 2 && atoi(e->d_name) != dirfd(d))
+			(void)fcntl(atoi(e->d_name), F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
+static void
+hold_pipes(void)
+{
+	int p[2], k;
+
+	cloexec_all();
+	for (k = 0; k < HELD; k++)
+		ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+}
+
+/* Spawns ARGV with its pipes, and a readiness pipe at READY if not -1. */
+static pid_t
+run(char *const *argv, int ready, int *xerr, char out[256], char err[256],
+    char rdy[256])
+{
+	int o[2], e[2], r[2] = { -1, -1 };
+	struct spawn_req req = { .argv = argv, .envp = environ,
+	    .extra_fd = -1 };
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(o, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(e, O_CLOEXEC), 0);
+	if (ready >= 0) {
+		ck_assert_int_eq(pipe2(r, O_CLOEXEC), 0);
+		req.extra_fd = r[1];
+		req.extra_to = ready;
+	}
+	req.out_fd = o[1];
+	req.err_fd = e[1];
+	pid = spawn_worker(&req, xerr);
+	ck_assert_int_gt(pid, 0);
+	close(o[1]);
+	close(e[1]);
+	if (ready >= 0)
+		close(r[1]);
+	read_all(o[0], out, 256);
+	read_all(e[0], err, 256);
+	rdy[0] = '\0';
+	if (ready >= 0)
+		read_all(r[0], rdy, 256);
+	return (pid);
+}
+
+static char *self_argv[] = { "/proc/self/exe", "child", NULL };
+
+START_TEST(only_its_own_fds)
+{
+	char out[256], err[256], rdy[256];
+	int xerr;
+
+	hold_pipes();
+	ck_assert_int_eq(wait_exit(run(self_argv, -1, &xerr, out, err,
+	    rdy)), 0);
+	ck_assert_int_eq(xerr, 0);
+	ck_assert_str_eq(out, "0 1 2 null\n");
+	ck_assert_str_eq(err, "to stderr\n");
+}
+END_TEST
+
+/* The fds of this process open on /dev/null: after a spawn, the slots. */
+static int
+null_fds(int *v, int max)
+{
+	char to[64];
+	struct dirent *e;
+	ssize_t n;
+	DIR *d;
+	int k = 0;
+
+	ck_assert((d = opendir("/proc/self/fd")) != NULL);
+	while ((e = readdir(d)) != NULL && k < max) {
+		if (atoi(e->d_name) > 2 && (n = readlinkat(dirfd(d), e->d_name,
+		    to, sizeof(to) - 1)) > 0) {
+			to[n] = '\0';
+			if (strcmp(to, "/dev/null") == 0)
+				v[k++] = atoi(e->d_name);
+		}
+	}
+	closedir(d);
+	return (k);
+}
+
+/*
+ * The readiness fd is wanted where the supervisor keeps one of its slots
+ * (the lowest fds free at its first spawn), each in turn; then again with
+ * 600 fds more.
+ */
+START_TEST(a_readiness_fd_on_a_slot)
+{
+	char out[256], err[256], rdy[256], want[64];
+	int xerr, k, slot[8], n;
+
+	cloexec_all();
+	ck_assert_int_eq(wait_exit(run(self_argv, -1, &xerr, out, err, rdy)),
+	    0);
+	ck_assert_int_ge(n = null_fds(slot, 8), 3);
+	for (k = 0; k < 2 * n; k++) {
+		if (k == n)
+			hold_pipes();
+		ck_assert_int_eq(wait_exit(run(self_argv, slot[k % n], &xerr,
+		    out, err, rdy)), 0);
+		snprintf(want, sizeof(want), "0 1 2 %d null\n", slot[k % n]);
+		ck_assert_str_eq(out, want);
+		ck_assert_str_eq(err, "to stderr\n");
+		ck_assert_str_eq(rdy, "ready\n");
+	}
+}
+END_TEST
+
+START_TEST(an_exec_failure)
+{
+	char *argv[] = { "/nonexistent/pmtree-worker", NULL };
+	char out[256], err[256], rdy[256];
+	int xerr;
+
+	hold_pipes();
+	ck_assert_int_eq(wait_exit(run(argv, -1, &xerr, out, err, rdy)),
+	    127);
+	ck_assert_int_eq(xerr, ENOENT);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	Suite *s;
+	SRunner *r;
+	TCase *tc;
+	int failed;
+
+	if (argc > 1 && strcmp(argv[1], "child") == 0)
+		return (child_main());
+	s = suite_create("spawn");
+	tc = tcase_create("spawn");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, only_its_own_fds);
+	tcase_add_test(tc, a_readiness_fd_on_a_slot);
+	tcase_add_test(tc, an_exec_failure);
+	suite_add_tcase(s, tc);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return (failed == 0 ? 0 : 1);
+}
