@@ -246,25 +246,6 @@ spawn_slots(void)
 	}
 }
 
-/* The request's fds into the slots; 0, or -1 to spawn without them. */
-static int
-spawn_fill(struct spawn_ctx *c)
-{
-	const int want[SLOTS] = { c->req->out_fd, c->req->err_fd,
-	    c->req->extra_fd, spawn_slot[SLOT_NULL] };
-	unsigned k;
-
-	for (k = 0; k < SLOTS; k++) {
-		c->src[k] = want[k] < 0 || k == SLOT_NULL ? want[k] :
-		    spawn_slot[k];
-		if (c->src[k] != want[k] &&
-		    dup3(want[k], spawn_slot[k], O_CLOEXEC) < 0)
-			return (-1);
-	}
-	c->keep = spawn_keep;
-	return (0);
-}
-
 /* The slots let go of the worker's pipes; a slot that will not, closes. */
 static void
 spawn_empty(void)
@@ -279,41 +260,50 @@ spawn_empty(void)
 	}
 }
 
+/*
+ * The request's fds into the slots, for a child that shares our table;
+ * -1 (the slots emptied again) to spawn with a copy of it instead.
+ */
+static int
+spawn_fill(struct spawn_ctx *c)
+{
+	const int want[SLOTS] = { c->req->out_fd, c->req->err_fd,
+	    c->req->extra_fd, spawn_slot[SLOT_NULL] };
+	unsigned k;
+
+	for (k = 0; k < SLOT_NULL; k++) {
+		if (want[k] >= 0 &&
+		    dup3(want[k], spawn_slot[k], O_CLOEXEC) < 0) {
+			spawn_empty();
+			return (-1);
+		}
+	}
+	for (k = 0; k < SLOTS; k++)
+		c->src[k] = want[k] < 0 ? -1 : spawn_slot[k];
+	c->keep = spawn_keep;
+	return (0);
+}
+
 pid_t
 spawn_worker(const struct spawn_req *r, int *exec_errno)
 {
 	struct spawn_ctx c = { .req = r, .parent = getpid(),
 	    .src = { r->out_fd, r->err_fd, r->extra_fd, -1 } };
+	int saved, flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
 	sigset_t all;
 	pid_t pid;
-	int saved, flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
 
-	spawn_slots();
-	if (spawn_keep > 0) {
-		if (spawn_fill(&c) == 0)
-			flags |= CLONE_FILES;
-		else {
-			spawn_empty();
-			c.src[SLOT_OUT] = r->out_fd;
-			c.src[SLOT_ERR] = r->err_fd;
-			c.src[SLOT_EXTRA] = r->extra_fd;
-			c.src[SLOT_NULL] = -1;
-			c.keep = 0;
-		}
-	}
 	sigfillset(&all);
-	if (sigprocmask(SIG_BLOCK, &all, &c.oldmask) < 0) {
-		saved = errno;
-		if (flags & CLONE_FILES)
-			spawn_empty();
-		errno = saved;
+	if (sigprocmask(SIG_BLOCK, &all, &c.oldmask) < 0)
 		return (-1);
-	}
+	spawn_slots();
+	if (spawn_keep > 0 && spawn_fill(&c) == 0)
+		flags |= CLONE_FILES;
 	pid = clone(spawn_child, spawn_stack + SPAWN_STACK, flags, &c);
 	saved = errno;
-	(void)sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
 	if (flags & CLONE_FILES)
 		spawn_empty();
+	(void)sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
 	errno = saved;
 	*exec_errno = pid < 0 ? 0 : c.err;
 	return (pid);
