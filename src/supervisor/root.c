@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,12 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	supervisor_sigset(&handled);
 	sigprocmask(SIG_BLOCK, &handled, NULL);
+	/*
+	 * Parsing left free holes all over the heap (libyaml's buffers): give
+	 * their pages back before the collector and every group supervisor
+	 * are forked, or each of them would map them too.
+	 */
+	malloc_trim(0);
 	rc = root_loop(&r);
 out:
 	evlog_close();
