@@ -122,7 +122,7 @@ tail_file(const char *path, size_t n, struct lines *out)
 			lines_add(out, buf + start, k + 1 - start);
 		start = k + 1;
 	}
-	free(buf);
+	xfree(buf);
 }
 
 static void
@@ -140,9 +140,9 @@ print_last(json_t *files, size_t n)
 	for (k = 0; k < all.n; k++) {
 		if (k >= from)
 			fwrite(all.v[k].text, 1, all.v[k].len, stdout);
-		free(all.v[k].text);
+		xfree(all.v[k].text);
 	}
-	free(all.v);
+	xfree(all.v);
 	fflush(stdout);
 }
 
@@ -199,7 +199,7 @@ follow(json_t *files)
 
 	if ((in = inotify_init1(IN_CLOEXEC)) < 0) {
 		fprintf(stderr, "pmtree: logs: inotify: %s\n", strerror(errno));
-		free(v);
+		xfree(v);
 		return (CLI_FAILED);
 	}
 	for (k = 0; k < nf; k++) {
@@ -230,10 +230,10 @@ follow(json_t *files)
 	for (k = 0; k < nf; k++) {
 		if (v[k].fd >= 0)
 			close(v[k].fd);
-		free(v[k].path);
-		free(v[k].part);
+		xfree(v[k].path);
+		xfree(v[k].part);
 	}
-	free(v);
+	xfree(v);
 	close(in);
 	return (CLI_FAILED);
 }

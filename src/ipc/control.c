@@ -58,7 +58,7 @@ conn_free(struct control_conn *c)
 		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
 	event_free(c->resume);
-	free(c);
+	xfree(c);
 }
 
 static void
@@ -184,7 +184,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			conn_drop(c, "request too long");
 		else if (len > 0)
 			conn_handle_line(c, line, len);
-		free(line);
+		xfree(line);
 	}
 }
 
@@ -206,7 +206,7 @@ control_reply(struct control_conn *c, json_t *reply)
 	json_decref(reply);
 	control_reply_text(c, s != NULL ? s : "{\"ok\":false}",
 	    s != NULL ? strlen(s) : 12);
-	free(s);
+	xfree(s);
 }
 
 void
@@ -275,7 +275,7 @@ control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 			close(fd);
 		if (c->resume != NULL)
 			event_free(c->resume);
-		free(c);
+		xfree(c);
 		return;
 	}
 	c->next = ctl->conns;
@@ -391,6 +391,6 @@ control_close(struct control *ctl)
 	if (ctl->pause != NULL)
 		event_free(ctl->pause);
 	(void)unlink(ctl->path);
-	free(ctl->path);
-	free(ctl);
+	xfree(ctl->path);
+	xfree(ctl);
 }

@@ -109,7 +109,7 @@ ipc_new(struct event_base *base, int fd, const struct ipc_type *types,
 
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
-		free(c);
+		xfree(c);
 		return (NULL);
 	}
 	c->types = types;
@@ -128,7 +128,7 @@ ipc_free(struct ipc *c)
 	if (c == NULL)
 		return;
 	bufferevent_free(c->bev);
-	free(c);
+	xfree(c);
 }
 
 int

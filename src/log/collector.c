@@ -272,9 +272,9 @@ stream_free(struct stream *s)
 {
 	event_free(s->ev);
 	close(s->fd);
-	free(s->carry);
-	free(s->name);
-	free(s);
+	xfree(s->carry);
+	xfree(s->name);
+	xfree(s);
 }
 
 static void
@@ -625,7 +625,7 @@ conn_close(struct conn *cn)
 	*pp = cn->next;
 	event_free(cn->ev);
 	close(cn->fd);
-	free(cn);
+	xfree(cn);
 }
 
 /*
@@ -909,8 +909,8 @@ collector_free(struct collector *c)
 			c->files[k] = f->next;
 			if (f->open)
 				logfile_close(&f->lf);
-			free(f->wpath);
-			free(f);
+			xfree(f->wpath);
+			xfree(f);
 		}
 	}
 	if (c->lisev != NULL)
@@ -925,9 +925,9 @@ collector_free(struct collector *c)
 		event_free(c->retry_timer);
 	if (c->resume != NULL)
 		event_free(c->resume);
-	free(c->rbuf);
-	free(c->cbuf);
-	free(c->recs);
+	xfree(c->rbuf);
+	xfree(c->cbuf);
+	xfree(c->recs);
 	obuf_free(&c->out);
 	obuf_free(&c->echo);
 }

@@ -26,7 +26,7 @@ obuf_add(struct obuf *b, const void *p, size_t n)
 void
 obuf_free(struct obuf *b)
 {
-	free(b->p);
+	xfree(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
 }

@@ -147,7 +147,7 @@ logconn_remove(struct logconn *lc, pid_t pid)
 			continue;
 		close(lc->v[k].fd[0]);
 		close(lc->v[k].fd[1]);
-		free(lc->v[k].path);
+		xfree(lc->v[k].path);
 		lc->v[k] = lc->v[--lc->n];
 		lc->cb(pid, lc->arg);
 		return;
@@ -266,12 +266,12 @@ logconn_free(struct logconn *lc)
 	for (k = 0; k < lc->n; k++) {
 		close(lc->v[k].fd[0]);
 		close(lc->v[k].fd[1]);
-		free(lc->v[k].path);
+		xfree(lc->v[k].path);
 	}
 	event_free(lc->retry);
 	event_free(lc->again);
-	free(lc->v);
-	free(lc);
+	xfree(lc->v);
+	xfree(lc);
 }
 
 void

@@ -50,7 +50,7 @@ logfile_close(struct logfile *lf)
 	if (lf->fd >= 0)
 		close(lf->fd);
 	lf->fd = -1;
-	free(lf->path);
+	xfree(lf->path);
 	lf->path = NULL;
 }
 

@@ -94,12 +94,12 @@ pending_free(struct pending *p)
 		event_free(p->watch[k].ev);
 		close(p->watch[k].fd);
 	}
-	free(p->watch);
-	free(p->spec);
-	free(p->targets);
-	free(p->cuts);
-	free(p->cut_by);
-	free(p);
+	xfree(p->watch);
+	xfree(p->spec);
+	xfree(p->targets);
+	xfree(p->cuts);
+	xfree(p->cut_by);
+	xfree(p);
 }
 
 void
@@ -113,7 +113,7 @@ commands_free(struct commands *c)
 		c->pending = p->next;
 		pending_free(p);
 	}
-	free(c);
+	xfree(c);
 }
 
 /* Resolves the request's target; replies with the error when there is none. */
@@ -137,7 +137,7 @@ commands_targets(struct control_conn *conn, const struct cfg_tree *t,
 			*n = 0;
 	}
 	if (*n == 0 || *n > MAX_TARGETS) {
-		free(tg);
+		xfree(tg);
 		control_error(conn, 1, "no such child: %s", spec);
 		return (NULL);
 	}
@@ -192,7 +192,7 @@ commands_status_req(struct commands *c, struct control_conn *conn, json_t *req)
 	    supervisor_now());
 	obuf_add(&b, "}", 1);
 	json_decref(sr.log);
-	free(tg);
+	xfree(tg);
 	control_reply_text(conn, b.p, b.len);
 	obuf_free(&b);
 }
@@ -555,7 +555,7 @@ commands_signal(struct commands *c, struct control_conn *conn, json_t *req)
 		if (!commands_covered(tg, nt, k))
 			sent += commands_signal_target(c, &tg[k], sig, group);
 	}
-	free(tg);
+	xfree(tg);
 	if (sent == 0)
 		control_error(conn, 1, "signal %s: no running worker", spec);
 	else
@@ -606,7 +606,7 @@ commands_logs(struct commands *c, struct control_conn *conn, json_t *req)
 			json_array_append_new(files, json_string(path));
 		}
 	}
-	free(tg);
+	xfree(tg);
 	control_reply(conn, json_pack("{sbsoss}", "ok", 1, "files", files,
 	    "format", c->tree->log.format == CFG_FORMAT_JSON ? "json" : "text"));
 }
@@ -722,7 +722,7 @@ commands_watch_dropped(struct commands *c, struct pending *p,
 		    w->worker.instances : 0, &v, &n, &cap);
 	}
 	commands_watch(c, p, v, n);
-	free(v);
+	xfree(v);
 }
 
 static void
@@ -805,7 +805,7 @@ commands_reload(struct commands *c, struct control_conn *conn)
 			    "error", text, "exit", 2, "diag", 1));
 		else
 			evlog("pmtree", "reload: nothing changed:\n%s", text);
-		free(text);
+		xfree(text);
 		diag_free(&d);
 		return;
 	}
@@ -868,7 +868,7 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 			control_error(conn, 1, "scale %s: its group %s is not "
 			    "running", spec, b->path);
 			pending_free(p);
-			free(v);
+			xfree(v);
 			return;
 		}
 	}
@@ -886,12 +886,12 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 			    "it takes a worker, not a group or an instance" :
 			    "its group is busy or not running");
 			pending_free(p);
-			free(v);
+			xfree(v);
 			return;
 		}
 	}
 	commands_watch(c, p, v, nv);
-	free(v);
+	xfree(v);
 	commands_wait(c, p);
 }
 

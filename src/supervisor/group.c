@@ -13,6 +13,7 @@
 #include "evlog.h"
 #include "fdutil.h"
 #include "group.h"
+#include "pool.h"
 #include "proctitle.h"
 #include "supervisor.h"
 
@@ -25,6 +26,7 @@ group_child(const struct cfg_tree *t, const struct cfg_node *g,
 	sigset_t handled;
 	int status = 1, keep[] = { fd, evlog_fd() };
 
+	pool_start();
 	fdutil_close_except(keep, 2);
 	proctitle_set("pmtree: group %s", g->path);
 	/* Said here, so that it comes before anything the group says. */

@@ -92,7 +92,7 @@ http_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
 	json_decref(j);
 	http_send(req, code, reason, "application/json", s != NULL ? s : "{}",
 	    s != NULL ? strlen(s) : 2);
-	free(s);
+	xfree(s);
 }
 
 /* /readyz and /readyz/<path>: 200, or 503 with the paths not ready. */
@@ -111,7 +111,7 @@ http_readyz(struct http *h, struct evhttp_request *req, const char *spec)
 			n = 0;
 	}
 	if (n == 0 || n > HTTP_MAX_TARGETS) {
-		free(tg);
+		xfree(tg);
 		json_decref(list);
 		http_json(req, 404, "Not Found", json_pack("{ss}", "error",
 		    "no such child"));
@@ -119,7 +119,7 @@ http_readyz(struct http *h, struct evhttp_request *req, const char *spec)
 	}
 	for (k = 0; k < n; k++)
 		http_unready(h, &tg[k], list);
-	free(tg);
+	xfree(tg);
 	if (json_array_size(list) == 0) {
 		json_decref(list);
 		http_json(req, 200, "OK", json_pack("{sb}", "ready", 1));
@@ -268,7 +268,7 @@ http_cb(struct evhttp_request *req, void *arg)
 	else if (strncmp(path, "/readyz/", 8) == 0 && path[8] != '\0') {
 		spec = evhttp_uridecode(path + 8, 0, NULL);
 		http_readyz(h, req, spec != NULL ? spec : "");
-		free(spec);
+		xfree(spec);
 	} else if (strcmp(path, "/status") == 0) {
 		h->view.status(&b, h->view.arg);
 		http_send(req, 200, "OK", "application/json", b.p, b.len);
@@ -310,7 +310,7 @@ http_open(struct event_base *base, const char *addr, const struct http_view *v)
 
 	h->view = *v;
 	if (http_split(addr, host, sizeof(host), &port) < 0) {
-		free(h);
+		xfree(h);
 		errno = EINVAL;
 		return (NULL);
 	}
@@ -340,5 +340,5 @@ http_close(struct http *h)
 		return;
 	if (h->evh != NULL)
 		evhttp_free(h->evh);
-	free(h);
+	xfree(h);
 }

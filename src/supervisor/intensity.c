@@ -20,7 +20,7 @@ intensity_init(struct intensity *in, unsigned max, uint64_t period_ms)
 void
 intensity_free(struct intensity *in)
 {
-	free(in->ring);
+	xfree(in->ring);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -44,7 +44,7 @@ intensity_grow(struct intensity *in)
 
 	for (i = 0; i < in->n; i++)
 		r[i] = in->ring[(in->head + i) % in->cap];
-	free(in->ring);
+	xfree(in->ring);
 	in->ring = r;
 	in->head = 0;
 	in->cap = ncap;

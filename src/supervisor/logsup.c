@@ -21,6 +21,7 @@
 #include "logconn.h"
 #include "logproto.h"
 #include "logsup.h"
+#include "pool.h"
 #include "proctitle.h"
 #include "supervisor.h"
 #include "xmalloc.h"
@@ -87,6 +88,7 @@ logsup_child(struct logsup *ls)
 	int keep[] = { ls->lisfd, ls->life[0], evlog_fd() };
 	sigset_t none;
 
+	pool_start();
 	fdutil_close_except(keep, 3);
 	proctitle_set("pmtree: log %s", ls->tree->name);
 	(void)setpgid(0, 0);
@@ -224,5 +226,5 @@ logsup_free(struct logsup *ls)
 	}
 	if (ls->shm != MAP_FAILED)
 		munmap(ls->shm, sizeof(*ls->shm));
-	free(ls);
+	xfree(ls);
 }

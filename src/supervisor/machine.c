@@ -568,8 +568,8 @@ void
 sm_free(struct sm *sm)
 {
 	intensity_free(&sm->intensity);
-	free(sm->slots);
-	free(sm->acts);
+	xfree(sm->slots);
+	xfree(sm->acts);
 	memset(sm, 0, sizeof(*sm));
 }
 
@@ -835,8 +835,8 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 		sm->slots[i].retired = true;
 		from[i++] = k;
 	}
-	free(taken);
-	free(old);
+	xfree(taken);
+	xfree(old);
 	sm->nslots = m;
 	sm->group = g;
 	sm->intensity.max = g->group.intensity;

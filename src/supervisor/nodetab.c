@@ -44,8 +44,8 @@ nodetab_forget(struct nodetab *t, unsigned k, unsigned from)
 	if (t->info[k] == NULL)
 		return;
 	for (i = from; i < t->count[k]; i++) {
-		free(t->info[k][i].status);
-		free(t->info[k][i].metrics);
+		xfree(t->info[k][i].status);
+		xfree(t->info[k][i].metrics);
 		memset(&t->info[k][i], 0, sizeof(t->info[k][i]));
 	}
 }
@@ -57,12 +57,12 @@ nodetab_free(struct nodetab *t)
 
 	for (k = 0; k < t->n; k++) {
 		nodetab_forget(t, k, 0);
-		free(t->byid[k]);
-		free(t->info[k]);
+		xfree(t->byid[k]);
+		xfree(t->info[k]);
 	}
-	free(t->byid);
-	free(t->count);
-	free(t->info);
+	xfree(t->byid);
+	xfree(t->count);
+	xfree(t->info);
 	t->byid = NULL;
 	t->count = NULL;
 	t->info = NULL;
@@ -114,8 +114,8 @@ nodetab_store(struct nodetab *t, struct msg_node_state *at,
 
 	if (st->state == SLOT_STARTING && at->state != SLOT_STARTING &&
 	    (ni = (struct nodeinfo *)nodetab_info(t, st->node, st->instance)) != NULL) {
-		free(ni->status);
-		free(ni->metrics);
+		xfree(ni->status);
+		xfree(ni->metrics);
 		memset(ni, 0, sizeof(*ni));
 	}
 	*at = *st;
@@ -155,7 +155,7 @@ nodetab_tell(struct nodetab *t, unsigned id, unsigned instance,
 	if (ni == NULL)
 		return;
 	if (status != NULL) {
-		free(ni->status);
+		xfree(ni->status);
 		ni->status = xmalloc(status_len + 1);
 		memcpy(ni->status, status, status_len);
 		ni->status[status_len] = '\0';

@@ -135,7 +135,7 @@ orphans_due(pid_t pid, const struct orphan_due *due, size_t ndue)
 			;
 		is = k < ndue && !orphans_later(pid, due[k].successor);
 	}
-	free(env);
+	xfree(env);
 	return (is);
 }
 
@@ -160,7 +160,7 @@ orphans_sweep(const struct pidmap *known, const struct orphan_due *due,
 		if (orphans_due((pid_t)v, due, ndue) && kill((pid_t)v, SIGKILL) == 0)
 			n++;
 	}
-	free(list);
+	xfree(list);
 	return (n);
 }
 

@@ -23,7 +23,7 @@ pidmap_init(struct pidmap *m, size_t expected)
 void
 pidmap_free(struct pidmap *m)
 {
-	free(m->v);
+	xfree(m->v);
 	m->v = NULL;
 	m->cap = m->n = 0;
 }
@@ -41,7 +41,7 @@ pidmap_grow(struct pidmap *m)
 		if (old.v[k].pid != 0)
 			pidmap_put(m, old.v[k].pid, old.v[k].slot);
 	}
-	free(old.v);
+	xfree(old.v);
 }
 
 void

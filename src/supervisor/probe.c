@@ -221,5 +221,5 @@ probe_free(struct probe *p)
 	event_free(p->answered);
 	if (p->uri != NULL)
 		evhttp_uri_free(p->uri);
-	free(p);
+	xfree(p);
 }

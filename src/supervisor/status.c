@@ -312,10 +312,10 @@ status_write(struct obuf *b, const struct cfg_tree *t, struct nodetab *tab,
 	jw_key(b, "log", false);
 	log = json_dumps(r->log, JSON_COMPACT);
 	jw_raw(b, log != NULL ? log : "null");
-	free(log);
+	xfree(log);
 	jw_key(b, "tree", false);
 	status_group(&w, t->root, nt == 0 || w.keep[0] == 2);
 	jw_raw(b, "}");
-	free(w.keep);
-	free(w.inst);
+	xfree(w.keep);
+	xfree(w.inst);
 }

@@ -442,7 +442,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	pid = spawn_worker(&req, &xerr);
 	saved = errno;
 	workerenv_free(&env);
-	free(groups);
+	xfree(groups);
 	if (rfd[1] >= 0)
 		close(rfd[1]);
 	if (pid > 0 && xerr != 0)	/* in its own log, as an err record */
@@ -866,8 +866,8 @@ sv_child_free(struct child *k)
 	if (k->drain != NULL)
 		event_free(k->drain);
 	ipc_free(k->ipc);
-	free(k->name);
-	free(k);
+	xfree(k->name);
+	xfree(k);
 }
 
 /* After the machine's slots moved: children and pid maps follow. */
@@ -903,8 +903,8 @@ sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 		if (!used[k])
 			sv_child_free(old[k]);
 	}
-	free(used);
-	free(old);
+	xfree(used);
+	xfree(old);
 	sv_name_kids(sv);
 }
 
@@ -930,8 +930,8 @@ sv_apply(struct supervisor *sv, const struct cfg_tree *t,
 	sv->group = g;
 	sm_reconfigure(&sv->sm, g, keep, n, from, supervisor_now());
 	sv_remap(sv, from, oldn);
-	free(keep);
-	free(from);
+	xfree(keep);
+	xfree(from);
 	for (i = 0; i < sv->sm.nslots; i++)
 		sv_report(sv, i);
 	sv->retiring = sv_retiring_total(sv);
@@ -1154,7 +1154,7 @@ sv_sweep(struct supervisor *sv, size_t nkids)
 		due[n++].successor = k->pid;
 	}
 	(void)orphans_kill(&sv->pids, due, n);
-	free(due);
+	xfree(due);
 }
 
 static void
@@ -1428,7 +1428,7 @@ sv_name_kids(struct supervisor *sv)
 		k->slot = i;
 		if (s->retired && k->name != NULL)
 			continue;
-		free(k->name);
+		xfree(k->name);
 		if (s->node->kind == CFG_WORKER &&
 		    nodetab_count(&sv->tab, s->node->id) > 1)
 			xasprintf(&k->name, "%s:%u", s->node->path, s->instance);
@@ -1538,7 +1538,7 @@ supervisor_free(struct supervisor *sv)
 	pidmap_free(&sv->draining);
 	for (i = 0; i < sv->nowned; i++)
 		config_free(sv->owned[i]);
-	free(sv->owned);
+	xfree(sv->owned);
 	ipc_free(sv->up);
 	if (sv->sigev != NULL)
 		event_free(sv->sigev);
@@ -1550,9 +1550,9 @@ supervisor_free(struct supervisor *sv)
 		close(sv->notify_fd);
 	nodetab_free(&sv->tab);
 	pidmap_free(&sv->pids);
-	free(sv->kids);
+	xfree(sv->kids);
 	sm_free(&sv->sm);
-	free(sv);
+	xfree(sv);
 }
 
 int

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pool.h"
 #include "xmalloc.h"
 
 static void
@@ -22,7 +23,7 @@ xmalloc_die(const char *what, size_t n)
 void *
 xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = pool_malloc(n ? n : 1);
 
 	if (p == NULL)
 		xmalloc_die("malloc", n);
@@ -32,7 +33,7 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t nmemb, size_t size)
 {
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	void *p = pool_calloc(nmemb ? nmemb : 1, size ? size : 1);
 
 	if (p == NULL)
 		xmalloc_die("calloc", nmemb * size);
@@ -42,8 +43,11 @@ xcalloc(size_t nmemb, size_t size)
 void *
 xreallocarray(void *old, size_t nmemb, size_t size)
 {
-	void *p = reallocarray(old, nmemb ? nmemb : 1, size ? size : 1);
+	size_t n;
+	void *p = NULL;
 
+	if (!__builtin_mul_overflow(nmemb ? nmemb : 1, size ? size : 1, &n))
+		p = pool_realloc(old, n);
 	if (p == NULL)
 		xmalloc_die("realloc", nmemb * size);
 	return (p);
@@ -52,11 +56,18 @@ xreallocarray(void *old, size_t nmemb, size_t size)
 char *
 xstrdup(const char *s)
 {
-	char *p = strdup(s);
+	size_t n = strlen(s) + 1;
+	char *p = pool_malloc(n);
 
 	if (p == NULL)
-		xmalloc_die("strdup", strlen(s));
-	return (p);
+		xmalloc_die("strdup", n);
+	return (memcpy(p, s, n));
+}
+
+void
+xfree(void *p)
+{
+	pool_free(p);
 }
 
 int

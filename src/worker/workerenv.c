@@ -93,7 +93,7 @@ workerenv_free(struct workerenv *e)
 	size_t k;
 
 	for (k = 0; k < e->nown; k++)
-		free(e->own[k]);
-	free(e->envp);
+		xfree(e->own[k]);
+	xfree(e->envp);
 	memset(e, 0, sizeof(*e));
 }
