@@ -258,6 +258,32 @@ commands_in_held_group(struct commands *c, const struct cfg_node *w,
 	return (false);
 }
 
+/*
+ * For a stop: W has not started and will not, held itself or inside a
+ * group (up to TOP) that was held before it started.  Nothing will tell
+ * that it stopped: it never ran.
+ */
+static bool
+commands_never_started(struct commands *c, const struct cfg_node *w,
+    const struct msg_node_state *st, const struct cfg_node *top)
+{
+	const struct cfg_node *a;
+
+	if (st->state != SLOT_WAITING)
+		return (false);
+	if (st->held)
+		return (true);
+	for (a = w->parent; a != NULL; a = a->parent) {
+		st = nodetab_get(supervisor_table(c->sv), a->id, 0);
+		if (st != NULL && st->held && (st->state == SLOT_WAITING ||
+		    st->state == SLOT_STOPPED))
+			return (true);
+		if (a == top)
+			break;
+	}
+	return (false);
+}
+
 /* Worker instance K of node ID is inside target T. */
 static bool
 commands_covers(const struct target *t, unsigned id, unsigned k)
@@ -347,6 +373,9 @@ commands_target_done(struct commands *c, const struct pending *p,
 			if (op != CMD_STOP && st->held && w != t->node)
 				continue;
 			if (commands_is_cut(p, id, k))
+				continue;
+			if (op == CMD_STOP &&
+			    commands_never_started(c, w, st, t->node))
 				continue;
 			r = commands_instance_done(st, op, p->t0);
 			if (r < 0 && n > 1)

@@ -73,13 +73,23 @@ xfree(void *p)
 int
 xasprintf(char **ret, const char *fmt, ...)
 {
+	char buf[256];
 	va_list ap;
 	int n;
 
+	/* Not vasprintf: the string is to come from the pool like the rest. */
 	va_start(ap, fmt);
-	n = vasprintf(ret, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		xmalloc_die("asprintf", 0);
+	*ret = xmalloc((size_t)n + 1);
+	if ((size_t)n < sizeof(buf)) {
+		memcpy(*ret, buf, (size_t)n + 1);
+		return (n);
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(*ret, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	return (n);
 }

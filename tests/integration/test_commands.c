@@ -8,10 +8,15 @@
  * never by polling; where the tree itself must act afterwards (a crash, a
  * SIGKILLed supervisor) the test polls.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "harness.h"
@@ -950,6 +955,86 @@ START_TEST(restart_a_stopped_worker)
 }
 END_TEST
 
+/* A TCP port nothing listens on yet, and a listener on it made later. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return (ntohs(sin.sin_port));
+}
+
+static int
+listen_on(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	return (fd);
+}
+
+/*
+ * The supervisors of a group's child groups are forked together, each
+ * waiting for its turn: g2's and g3's exist while g1 is not ready, and
+ * start nothing.  A command makes the waiting ones go (they fork in their
+ * turn instead), and the order still holds: g2 starts once g1 is ready,
+ * g3 not at all (stopped before its turn), until started.
+ */
+START_TEST(groups_forked_ahead_wait_their_turn)
+{
+	int port = free_port(), lfd;
+	pid_t root, w2, w3, g2;
+
+	h_yaml("children:\n"
+	    "  - name: g1\n"
+	    "    children:\n"
+	    "      - {name: a, cmd: @SLEEPER@, ready: {tcp: \"127.0.0.1:%d\"},"
+	    " ready_timeout: 60s}\n"
+	    "  - name: g2\n"
+	    "    children: [{name: b, cmd: @SLEEPER@}]\n"
+	    "  - name: g3\n"
+	    "    children: [{name: c, cmd: @SLEEPER@}]\n", port);
+	h_start();
+	root = H.run.pid;
+	h_assert(H_UNTIL(h_starts_of("g1/a") == 1), "g1/a started");
+	w2 = h_find_title("pmtree: group g2");
+	w3 = h_find_title("pmtree: group g3");
+	h_assert(w2 > 0 && w3 > 0, "g2's and g3's supervisors wait (%d, %d)",
+	    (int)w2, (int)w3);
+	h_assert(h_ppid(w2) == root && h_ppid(w3) == root, "children of the root");
+	h_assert(h_log_count(" g2 supervisor started") == 0 &&
+	    h_starts_of("g2/b") == 0, "g2 does not start before g1 is ready");
+	h_assert(ctl("stop", "g3", NULL) == 0, "stop g3");
+	h_assert(H_UNTIL(h_gone(w2) && h_gone(w3)), "the waiting ones left");
+	h_assert(h_starts_of("g2/b") == 0 && h_zombies() == 0,
+	    "g2 still waits for g1, no zombie");
+	lfd = listen_on(port);
+	h_assert(H_UNTIL(h_starts_of("g2/b") == 1), "g2/b starts once g1 is ready");
+	g2 = h_log_pid(" g2 supervisor started (pid", 0);
+	h_assert(g2 > 0 && g2 != w2 && h_alive(g2), "g2 forked in its turn");
+	h_assert(h_log_index(" g1/a ready", 0) < h_log_index(" g2 supervisor "
+	    "started", 0), "g2 after g1 is ready");
+	h_assert(h_starts_of("g3/c") == 0 && h_find_title("pmtree: group g3") == 0,
+	    "g3 stays stopped");
+	h_assert(ctl("start", "g3", NULL) == 0 && h_starts_of("g3/c") == 1,
+	    "g3 starts when told");
+	close(lfd);
+}
+END_TEST
+
 /* `shutdown` returns once everything is down; pmtree run exits 0. */
 START_TEST(shutdown_returns_when_down)
 {
@@ -1023,6 +1108,7 @@ main(void)
 	tcase_add_test(tc, signal_process_group);
 	tcase_add_test(tc, restart_a_stopped_worker);
 	tcase_add_test(tc, shutdown_returns_when_down);
+	tcase_add_test(tc, groups_forked_ahead_wait_their_turn);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");
 	tcase_set_tags(gaps, "spec_gap");
