@@ -627,7 +627,7 @@ sv_ahead_take(struct supervisor *sv, size_t i, int *fd)
 		return (0);
 	k->ahead = 0;
 	*fd = k->ahead_fd;
-	if (write(*fd, "", 1) == 1)
+	if (send(*fd, "", 1, MSG_NOSIGNAL) == 1)
 		return (pid);
 	/* Gone already: the reaper takes it as a stranger. */
 	close(*fd);
