@@ -6,30 +6,14 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PMTREE_BIN:-$top/build/pmtree}
 secs=${1:-20}
+root=
 dir=$(mktemp -d /tmp/pmtree-idle.XXXXXX)
-trap 'kill -TERM $root 2>/dev/null; wait $root 2>/dev/null; rm -rf "$dir"' EXIT
+trap '[ -z "$root" ] || kill -TERM $root 2>/dev/null; wait $root 2>/dev/null; rm -rf "$dir"' EXIT
 command -v strace >/dev/null || { echo "idle-strace: strace is not installed" >&2; exit 1; }
 
-{
-	echo "name: idle"
-	echo "control: {socket: $dir/idle.sock}"
-	echo "log: {dir: $dir/logs}"
-	echo "children:"
-	for g in $(seq 0 49); do
-		printf '  - name: g%02d\n    children:\n' "$g"
-		for w in $(seq 0 19); do
-			printf '      - {name: w%02d, cmd: "sleep 100000"}\n' "$w"
-		done
-	done
-} > "$dir/idle.yaml"
-"$bin" run "$dir/idle.yaml" 2>"$dir/err" &
-root=$!
-for _ in $(seq 1 600); do
-	grep -q "is up" "$dir/err" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q "is up" "$dir/err" || { echo "idle-strace: the tree did not come up" >&2; exit 1; }
-pids=$(pgrep -f '^pmtree: (root|group)' | tr '\n' ' ')
+. "$top/bench/tree1000.sh"
+tree1000_up idle
+pids=$(tree1000_pids | tr '\n' ' ')
 args=()
 for p in $pids; do args+=(-p "$p"); done
 echo "tracing $(( ${#args[@]} / 2 )) pmtree processes (1,000 idle workers) for ${secs}s"

@@ -276,24 +276,29 @@ config_load_buffer(const char *file, const char *buf, size_t len,
 	return (t);
 }
 
+static void
+node_free(struct cfg_node *n)
+{
+	if (n == NULL)
+		return;
+	if (n->kind == CFG_GROUP)
+		free(n->group.children);
+	else
+		cfgworker_clear(&n->worker);
+	free(n->name);
+	free(n->path);
+	free(n);
+}
+
 void
 config_free(struct cfg_tree *t)
 {
-	struct cfg_node *n;
 	size_t i;
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nnodes; i++) {
-		n = t->nodes[i];
-		if (n->kind == CFG_GROUP)
-			free(n->group.children);
-		else
-			cfgworker_clear(&n->worker);
-		free(n->name);
-		free(n->path);
-		free(n);
-	}
+	for (i = 0; i < t->nnodes; i++)
+		node_free(t->nodes[i]);
 	free(t->nodes);
 	free(t->file);
 	free(t->dir);
@@ -310,10 +315,38 @@ config_find(const struct cfg_tree *t, const char *path)
 	size_t i;
 
 	for (i = 0; i < t->nnodes; i++) {
-		if (strcmp(t->nodes[i]->path, path) == 0)
+		if (t->nodes[i] != NULL && strcmp(t->nodes[i]->path, path) == 0)
 			return (t->nodes[i]);
 	}
 	return (NULL);
+}
+
+int
+config_subtree(struct cfg_tree *t, const char *path)
+{
+	struct cfg_node *top = config_find(t, path), *n, *a;
+	size_t i, last;
+
+	if (top == NULL)
+		return (-1);
+	for (n = top; n->kind == CFG_GROUP && n->group.nchildren > 0;)
+		n = n->group.children[n->group.nchildren - 1];
+	last = n->id;
+	for (n = top; (a = n->parent) != NULL; n = a) {
+		a->group.children[0] = n;
+		a->group.nchildren = 1;
+	}
+	for (i = 0; i < t->nnodes; i++) {
+		if (i >= top->id && i <= last)
+			continue;
+		for (a = top->parent; a != NULL && a != t->nodes[i]; a = a->parent)
+			;
+		if (a != NULL)
+			continue;
+		node_free(t->nodes[i]);
+		t->nodes[i] = NULL;
+	}
+	return (0);
 }
 
 static bool

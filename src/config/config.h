@@ -139,6 +139,14 @@ void		 config_free(struct cfg_tree *);
 struct cfg_node	*config_find(const struct cfg_tree *, const char *path);
 
 /*
+ * Lets go of every node but the one at PATH, what is below it, and its
+ * ancestors, each left with the one child on the way: all a group
+ * supervisor needs of a tree it loaded itself.  Ids stay; nodes[id] is
+ * NULL for a node let go.  -1 (nothing changed) if PATH is not there.
+ */
+int		 config_subtree(struct cfg_tree *, const char *path);
+
+/*
  * True if two workers would run the same way: every key but `instances`
  * (a change of count alone adds or removes instances, it restarts nothing).
  */

@@ -3,6 +3,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -839,6 +840,7 @@ commands_reload(struct commands *c, struct control_conn *conn)
 		return;
 	}
 	diag_free(&d);
+	malloc_trim(0);	/* libyaml's holes, before groups are forked anew */
 	control = !commands_same_str(t->control_socket, c->tree->control_socket) ||
 	    !commands_same_str(t->control_http, c->tree->control_http);
 	commands_interrupt(c);

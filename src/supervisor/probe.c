@@ -19,7 +19,9 @@
 
 struct probe {
 	struct event_base		*base;
-	const struct cfg_worker		*w;
+	enum cfg_ready			 kind;
+	char				*host;	/* ready: tcp; copies, for */
+	char				*port;	/* a reload frees the old tree */
 	probe_cb			*cb;
 	void				*arg;
 	int				 fd;	/* notification pipe or socket */
@@ -108,7 +110,7 @@ probe_tcp(struct probe *p)
 	    .ai_flags = AI_NUMERICSERV }, *ai;
 	int rc;
 
-	if (getaddrinfo(p->w->ready_host, p->w->ready_port, &hints, &ai) != 0) {
+	if (getaddrinfo(p->host, p->port, &hints, &ai) != 0) {
 		probe_later(p);
 		return;
 	}
@@ -179,9 +181,9 @@ probe_http(struct probe *p)
 static void
 probe_try(struct probe *p)
 {
-	if (p->w->ready == CFG_READY_TCP)
+	if (p->kind == CFG_READY_TCP)
 		probe_tcp(p);
-	else if (p->w->ready == CFG_READY_HTTP && p->uri != NULL)
+	else if (p->kind == CFG_READY_HTTP && p->uri != NULL)
 		probe_http(p);
 }
 
@@ -192,7 +194,7 @@ probe_start(struct event_base *base, const struct cfg_worker *w, int fd,
 	struct probe *p = xcalloc(1, sizeof(*p));
 
 	p->base = base;
-	p->w = w;
+	p->kind = w->ready;
 	p->cb = cb;
 	p->arg = arg;
 	p->fd = -1;
@@ -207,6 +209,10 @@ probe_start(struct event_base *base, const struct cfg_worker *w, int fd,
 	}
 	if (w->ready == CFG_READY_HTTP)
 		p->uri = evhttp_uri_parse(w->ready_url);
+	if (w->ready == CFG_READY_TCP) {
+		p->host = xstrdup(w->ready_host);
+		p->port = xstrdup(w->ready_port);
+	}
 	probe_try(p);
 	return (p);
 }
@@ -221,5 +227,7 @@ probe_free(struct probe *p)
 	event_free(p->answered);
 	if (p->uri != NULL)
 		evhttp_uri_free(p->uri);
+	xfree(p->host);
+	xfree(p->port);
 	xfree(p);
 }

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -995,6 +996,46 @@ sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 	sv_name_kids(sv);
 }
 
+static bool
+sv_tree_has(const struct cfg_tree *t, const struct cfg_node *n)
+{
+	return (n->id < t->nnodes && t->nodes[n->id] == n);
+}
+
+static bool
+sv_tree_used(const struct supervisor *sv, const struct cfg_tree *t)
+{
+	size_t i;
+
+	if (t == sv->tree || t == sv->pending || t == sv->owned[sv->nowned - 1])
+		return (true);
+	for (i = 0; i < sv->sm.nslots; i++) {
+		if (sv_tree_has(t, sv->sm.slots[i].node))
+			return (true);
+	}
+	return (false);
+}
+
+/*
+ * A configuration a reload replaced goes once no slot names a node of it:
+ * kept every time, a tree of 1,000 workers cost each supervisor ~700 KiB
+ * per reload.  The newest stays too: the root's commands and collector
+ * settings read it while a stop phase holds it back.
+ */
+static void
+sv_prune(struct supervisor *sv)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sv->nowned; i++) {
+		if (sv_tree_used(sv, sv->owned[i]))
+			sv->owned[n++] = sv->owned[i];
+		else
+			config_free(sv->owned[i]);
+	}
+	sv->nowned = n;
+}
+
 /*
  * Gives the group the configuration T (its node G, the table TAB, which
  * replaces ours if it is not ours): kept children keep running, changed
@@ -1023,6 +1064,7 @@ sv_apply(struct supervisor *sv, const struct cfg_tree *t,
 		sv_report(sv, i);
 	sv->retiring = sv_retiring_total(sv);
 	sv_send_self(sv);
+	sv_prune(sv);
 }
 
 static void
@@ -1067,6 +1109,7 @@ supervisor_reload(struct supervisor *sv, struct cfg_tree *t, uint32_t gen)
 	if (sv->sm.stopping) {	/* indices must hold still until it ends */
 		sv->pending = t;
 		sv->pending_gen = gen;
+		sv_prune(sv);
 		return;
 	}
 	sv_reload_now(sv, t, gen);
@@ -1465,6 +1508,13 @@ sv_up_reload(struct supervisor *sv, const struct msg_reload *m)
 		event_base_loopexit(sv->base, NULL);
 		return;
 	}
+	/*
+	 * The whole tree, parsed in a heap full of the root's holes, took
+	 * ~2.5 MiB of private pages per group with 1,000 workers: keep our
+	 * part and give the rest back.
+	 */
+	(void)config_subtree(t, sv->group->path);
+	malloc_trim(0);
 	supervisor_reload(sv, t, m->gen);
 }
 

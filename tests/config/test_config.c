@@ -347,6 +347,35 @@ START_TEST(good_nested_preorder)
 }
 END_TEST
 
+/* A group supervisor keeps its part: a/b, below it, and its ancestors. */
+START_TEST(subtree_keeps_one_part)
+{
+	static const bool kept[] = { true, true, true, true, true, true,
+		false, false };
+	struct cfg_tree *t = good("nested.yaml");
+	size_t i;
+
+	ck_assert_int_eq(config_subtree(t, "a/nope"), -1);
+	ck_assert_ptr_nonnull(t->nodes[7]);
+	ck_assert_int_eq(config_subtree(t, "a/b"), 0);
+	ck_assert_uint_eq(t->nnodes, 8);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(t->nodes[i] != NULL, kept[i]);
+	ck_assert_ptr_eq(find(t, "a/b/c/w1")->parent, find(t, "a/b/c"));
+	ck_assert_ptr_eq(find(t, "a/b/w2"), t->nodes[5]);
+	ck_assert_ptr_null(config_find(t, "w4"));
+	ck_assert_uint_eq(t->root->group.nchildren, 1);
+	ck_assert_ptr_eq(t->root->group.children[0], find(t, "a"));
+	ck_assert_uint_eq(find(t, "a")->group.nchildren, 1);
+	ck_assert_ptr_eq(find(t, "a")->group.children[0], find(t, "a/b"));
+	ck_assert_uint_eq(find(t, "a/b")->group.nchildren, 2);
+	ck_assert_int_eq(config_subtree(t, "a/b/c"), 0);
+	ck_assert_ptr_null(t->nodes[5]);
+	ck_assert_ptr_nonnull(t->nodes[4]);
+	config_free(t);
+}
+END_TEST
+
 START_TEST(good_defaults_merge)
 {
 	struct cfg_tree *t = good("defaults_merge.yaml");
@@ -864,6 +893,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, good_minimal_defaults);
 	tcase_add_test(tc, good_every_key);
 	tcase_add_test(tc, good_nested_preorder);
+	tcase_add_test(tc, subtree_keeps_one_part);
 	tcase_add_test(tc, good_defaults_merge);
 	tcase_add_test(tc, good_anchors);
 	tcase_add_test(tc, good_ready_forms);

@@ -550,6 +550,48 @@ START_TEST(tcp_ready_waits_for_the_port)
 }
 END_TEST
 
+/*
+ * A probe under way outlives the configuration its worker started with:
+ * the group frees that one at the next reload, and the probe goes on.
+ */
+START_TEST(tcp_probe_outlives_its_configuration)
+{
+	static const char fmt[] = "children:\n"
+	    "  - name: g\n"
+	    "    children:\n"
+	    "      - {name: a, cmd: %s --tcp %d --listen-after %d --mark %s,"
+	    " ready: {tcp: \"127.0.0.1:%d\"}}\n"
+	    "      - {name: b, cmd: @SLEEPER@}\n";
+	struct ctlrun first;
+	int port = free_port();
+	pid_t g, pa;
+
+	h_yaml(fmt, fxh(), port, 600000, marks(), port);
+	start();
+	h_assert(H_UNTIL((pa = ctl_pid_of("g/a")) > 0), "a started");
+	g = h_find_title("pmtree: group g");
+	h_assert(g > 0, "g's supervisor");
+	/* a changes: it starts anew from the first reload's tree... */
+	h_yaml(fmt, fxh(), port, 4000, marks(), port);
+	ctl_bg(&first, "reload", NULL);
+	h_assert(H_UNTIL(ctl_pid_of("g/a") > 0 && ctl_pid_of("g/a") != pa),
+	    "a restarted");
+	pa = ctl_pid_of("g/a");
+	h_assert(mark_count(pa, "listen") == 0, "a probed during the reloads");
+	/* ...which the second one, changing nothing of g, lets go of. */
+	h_assert(ctl("reload", NULL) == 0, "reload: exit %d, %s", CTL.rc,
+	    CTL.err);
+	h_assert(ctl_bg_wait(&first, H_DEADLINE_MS) == 1,
+	    "the first reload was interrupted by the second");
+	h_assert(H_UNTIL(is_ready("g/a")), "a ready once its port is open");
+	h_assert(mark_count(pa, "listen") == 1, "a listened");
+	h_assert(ctl_pid_of("g/a") == pa && h_alive(g) &&
+	    h_find_title("pmtree: group g") == g,
+	    "a and g's supervisor ran on through both reloads");
+	h_assert(H_UNTIL(ctl_is("g/b", "running")), "b started after a");
+}
+END_TEST
+
 /* `ready: {http: url}`: a 503 is not ready, the first 2xx is. */
 START_TEST(http_ready_waits_for_a_2xx)
 {
@@ -1182,6 +1224,7 @@ main(void)
 	tcase_add_test(tc, ready_timeout_is_a_failed_start);
 	tcase_add_test(tc, never_ready_with_intensity_0_gives_up);
 	tcase_add_test(tc, tcp_ready_waits_for_the_port);
+	tcase_add_test(tc, tcp_probe_outlives_its_configuration);
 	tcase_add_test(tc, http_ready_waits_for_a_2xx);
 	tcase_add_test(tc, fd_ready_waits_for_the_newline);
 	suite_add_tcase(s, tc);
