@@ -7,10 +7,11 @@
  * Nothing is lost when it is killed: a pipe is peeked with tee(2), the
  * records are written, and only then are their bytes consumed, so what the
  * collector had not yet written is still in the pipe for the next one (the
- * supervisors hold the pipes too).  A partial line is never read out of its
- * pipe before it is complete.  The one write under way is recorded in
- * memory the root keeps (logproto.h), for the next collector to settle.
+ * supervisors hold the pipes too).  The one write under way, and the start
+ * of any line read ahead of its end (a carry), are in memory the root keeps
+ * (logproto.h), for the next collector to settle and take over.
  */
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -37,6 +38,8 @@
 #include "logfile.h"
 #include "logproto.h"
 #include "xmalloc.h"
+
+_Static_assert(FRAME_MAX <= LOGCARRY_MAX, "a carry is less than a record");
 
 #define SCRATCH		(64 * 1024)	/* a pipe's default size */
 #define MAX_RECS	4096
@@ -68,6 +71,7 @@ struct stream {
 	bool			 stalled;	/* its file cannot be written */
 	char			*carry;		/* a line's start, read ahead */
 	size_t			 carry_len;
+	struct logcarry		*slot;		/* where CARRY is, if shared */
 	char			*name;		/* path, or path:instance */
 	struct stream		*twin;		/* the worker's other stream, open */
 	struct stream		*prev;
@@ -98,7 +102,6 @@ struct collector {
 	struct stream		*streams;
 	struct file		*files[FILE_BUCKETS];
 	int			 scratch[2];
-	int			 devnull;
 	char			*rbuf;
 	char			*cbuf;		/* bytes consumed into a carry */
 	struct frame_rec	*recs;
@@ -109,11 +112,20 @@ struct collector {
 	struct event		*retry_timer;
 	struct event		*resume;	/* accepting again after EMFILE */
 	bool			 short_of_fds;	/* said once per episode */
+	bool			 short_of_carries;
+	uint8_t			 no_mark;	/* where an unjournaled read marks */
+	int			 cfree[LOGSHM_CARRIES];	/* last freed on top */
+	int			 ncfree;
+	int			 stale[LOGSHM_CARRIES];	/* a dead one's, not taken back */
+	int			 nstale;
 	int			 status;
 };
 
 static void	stream_pump(struct stream *);
-static void	stream_consume(struct stream *, size_t, size_t);
+static size_t	stream_consume(struct stream *, size_t, size_t, uint8_t *,
+		    const char *);
+static void	carry_empty(struct stream *);
+static void	carry_commit(struct stream *, size_t);
 
 /* --- files -------------------------------------------------------------- */
 
@@ -128,14 +140,20 @@ collector_error(struct collector *c, struct logfile *lf, const char *what)
 	lf->failing = true;
 }
 
-static unsigned
-file_hash(const char *p)
+static uint32_t
+name_hash(const char *p)
 {
-	unsigned h = 5381;
+	uint32_t h = 5381;
 
 	while (*p != '\0')
 		h = h * 33 + (unsigned char)*p++;
-	return (h % FILE_BUCKETS);
+	return (h);
+}
+
+static unsigned
+file_hash(const char *p)
+{
+	return (name_hash(p) % FILE_BUCKETS);
 }
 
 /* Opens the file where the current settings put it, if not open yet. */
@@ -185,20 +203,45 @@ file_by_path(struct collector *c, const char *path)
 	return (file_open(c, file_get(c, wpath)));
 }
 
-/* --- the journal -------------------------------------------------------- */
+/* --- the journal, the carries ------------------------------------------- */
 
-/* Enough to tell two batches apart: the length, the ends. */
-static uint64_t
-journal_digest(const char *p, size_t len)
+/* Keeps the compiler from moving the stores to shared memory past a read. */
+#define SHM_BARRIER()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/*
+ * Consumes LEN bytes of the pipe, the last one into *MARK, then TAIL more
+ * into TO, in one readv(2) (see stream_consume).  Returns the bytes read.
+ */
+static size_t
+pipe_take(struct collector *c, int fd, size_t len, uint8_t *mark, char *to,
+    size_t tail)
 {
-	uint64_t h = 1469598103934665603ull ^ len;
-	size_t k, edge = len < 64 ? len : 64;
+	struct iovec iov[3], *v = iov;
+	size_t got = 0, want = len + tail;
+	int n = 0;
+	ssize_t r;
 
-	for (k = 0; k < edge; k++)
-		h = (h ^ (unsigned char)p[k]) * 1099511628211ull;
-	for (k = len - edge; k < len; k++)
-		h = (h ^ (unsigned char)p[k]) * 1099511628211ull;
-	return (h);
+	if (len > 1)
+		iov[n++] = (struct iovec){ c->cbuf, len - 1 };
+	if (len > 0)
+		iov[n++] = (struct iovec){ mark, 1 };
+	if (tail > 0)
+		iov[n++] = (struct iovec){ to, tail };
+	while (got < want && n > 0) {
+		r = readv(fd, v, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		for (; n > 0 && (size_t)r >= v->iov_len; v++, n--)
+			r -= (ssize_t)v->iov_len;
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + r;
+			v->iov_len -= (size_t)r;
+		}
+	}
+	return (got);
 }
 
 /*
@@ -232,26 +275,133 @@ journal_settle_file(struct collector *c)
 	j->busy = 0;
 }
 
-/* Consumes what a dead collector wrote but left in this pipe, if it did. */
+/* The carries a dead collector held: free ones to take, its own to find. */
 static void
-journal_settle_pipe(struct collector *c, struct stream *s)
+carry_setup(struct collector *c)
+{
+	int k;
+
+	c->shm->life++;
+	for (k = LOGSHM_CARRIES - 1; k >= 0; k--) {
+		if (c->shm->carry[k].pid == 0)
+			c->cfree[c->ncfree++] = k;
+		else
+			c->stale[c->nstale++] = k;
+	}
+}
+
+static int
+carry_index(const struct collector *c, const struct logcarry *k)
+{
+	return ((int)(k - c->shm->carry));
+}
+
+static void
+carry_release(struct collector *c, struct stream *s)
+{
+	if (s->slot == NULL)
+		return;
+	s->slot->pid = 0;
+	c->cfree[c->ncfree++] = carry_index(c, s->slot);
+	s->slot = NULL;
+	s->carry = NULL;
+}
+
+/*
+ * A shared slot for S's carry, or NULL: none free, not even one a dead
+ * collector left that no stream took back (its line's start is lost).
+ */
+static struct logcarry *
+carry_slot(struct collector *c, struct stream *s)
+{
+	struct logcarry *k;
+	int i;
+
+	if (c->ncfree == 0 && c->nstale > 0) {
+		i = c->stale[--c->nstale];
+		c->shm->carry[i].pid = 0;
+		c->cfree[c->ncfree++] = i;
+	}
+	if (c->ncfree == 0) {
+		if (!c->short_of_carries)
+			evlog("pmtree", "log collector: more than %d lines cut "
+			    "short at once: a start beyond them is lost if the "
+			    "collector dies", LOGSHM_CARRIES);
+		c->short_of_carries = true;
+		return (NULL);
+	}
+	c->short_of_carries = false;
+	k = &c->shm->carry[c->cfree[--c->ncfree]];
+	k->stream = (uint32_t)s->which;
+	k->name = name_hash(s->file->wpath);
+	k->life = c->shm->life;
+	k->len = 0;
+	k->pend = 0;
+	SHM_BARRIER();
+	k->pid = s->pid;
+	return (k);
+}
+
+/* Takes back the carry a dead collector held for S, if any. */
+static void
+carry_adopt(struct collector *c, struct stream *s)
+{
+	uint32_t name = name_hash(s->file->wpath);
+	struct logcarry *k = NULL;
+	char *buf;
+	int i;
+
+	for (i = 0; i < c->nstale; i++) {
+		k = &c->shm->carry[c->stale[i]];
+		if (k->pid == s->pid && k->stream == (uint32_t)s->which &&
+		    k->name == name)
+			break;
+	}
+	if (i == c->nstale)
+		return;
+	buf = c->shm->carry_buf[c->stale[i]];
+	c->stale[i] = c->stale[--c->nstale];
+	if (k->len >= LOGCARRY_MAX || k->at >= LOGCARRY_MAX ||
+	    k->pend >= LOGCARRY_MAX - k->at)
+		k->len = k->pend = 0;	/* not ours to trust */
+	if (k->pend > 0 && (uint8_t)buf[k->at] == k->first)
+		k->len = k->at + k->pend;
+	k->pend = 0;
+	k->life = c->shm->life;
+	s->slot = k;
+	s->carry = buf;
+	s->carry_len = k->len;
+}
+
+/*
+ * What a dead collector left for S's pipe: its carry, then its writes
+ * whose bytes it may not have consumed.  A write in the file took the carry
+ * with it; if its read was not done, the bytes are consumed now, the same
+ * way, so that another death here is settled alike.
+ */
+static void
+stream_settle(struct collector *c, struct stream *s)
 {
 	struct logjournal *p;
-	ssize_t n;
 	size_t k;
 
+	carry_adopt(c, s);
 	for (k = 0; k < LOGSHM_PENDING; k++) {
 		p = &c->shm->pending[k];
 		if (!p->busy || p->pid != s->pid || p->stream != (uint32_t)s->which)
 			continue;
+		if (p->read != p->last && p->consume_len > 0 &&
+		    p->consume_len <= SCRATCH) {
+			if (s->slot != NULL)
+				s->slot->len = 0;
+			s->carry_len = 0;
+			SHM_BARRIER();
+			(void)pipe_take(c, s->fd, p->consume_len, &p->read, NULL, 0);
+		}
 		p->busy = 0;
-		n = tee(s->fd, c->scratch[1], p->consume_len, SPLICE_F_NONBLOCK);
-		if (n != (ssize_t)p->consume_len ||
-		    read(c->scratch[0], c->rbuf, (size_t)n) != n)
-			continue;
-		if (journal_digest(c->rbuf, (size_t)n) == p->digest)
-			(void)splice(s->fd, NULL, c->devnull, NULL, (size_t)n, 0);
 	}
+	if (s->carry_len == 0)
+		carry_release(c, s);
 }
 
 /* --- streams ------------------------------------------------------------ */
@@ -272,7 +422,8 @@ stream_free(struct stream *s)
 {
 	event_free(s->ev);
 	close(s->fd);
-	xfree(s->carry);
+	if (s->slot == NULL)
+		xfree(s->carry);
 	xfree(s->name);
 	xfree(s);
 }
@@ -292,6 +443,7 @@ stream_close(struct stream *s)
 		s->twin->twin = NULL;
 	else
 		conn_send(s->conn, LOGMSG_DRAINED, s->pid);
+	carry_release(c, s);
 	stream_free(s);
 	collector_maybe_done(c);
 }
@@ -391,7 +543,8 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t skip,
 {
 	struct collector *c = s->c;
 	struct logjournal *j = &c->shm->journal;
-	size_t k;
+	uint8_t *mark = &c->no_mark;
+	size_t k, got;
 
 	if (lf != NULL && c->out.len > 0) {
 		if (logfile_make_room(lf, c->out.len) < 0) {
@@ -403,9 +556,12 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t skip,
 		j->pre_size = lf->size;
 		j->out_len = c->out.len;
 		j->consume_len = take - skip;
-		j->digest = journal_digest(c->rbuf + skip, take - skip);
+		j->last = take > skip ? (uint8_t)c->rbuf[take - 1] : 0;
+		j->read = (uint8_t)~j->last;
 		snprintf(j->path, sizeof(j->path), "%s", lf->path);
+		SHM_BARRIER();
 		j->busy = 1;
+		SHM_BARRIER();
 		if (logfile_write(lf, c->out.p, c->out.len) < 0) {
 			j->busy = 0;
 			collector_error(c, lf, "write");
@@ -415,22 +571,14 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t skip,
 			lf->failing = false;
 			evlog("pmtree", "log collector: writing %s again", lf->path);
 		}
+		mark = &j->read;
 	}
 	collector_echo(c);
-	s->carry_len = 0;
-	if (tail > 0)
-		stream_consume(s, take - skip, tail);
-	else {
-		for (take -= skip; take > 0; ) {
-			ssize_t n = splice(s->fd, NULL, c->devnull, NULL, take, 0);
-
-			if (n <= 0 && errno != EINTR)
-				break;
-			if (n > 0)
-				take -= (size_t)n;
-		}
-	}
+	carry_empty(s);		/* it was the batch's start */
+	got = stream_consume(s, take - skip, tail, mark, c->rbuf + take);
+	SHM_BARRIER();
 	j->busy = 0;
+	carry_commit(s, got);
 	for (k = 0; k < nrec; k++) {
 		c->shm->lines++;
 		c->shm->bytes += c->recs[k].len;
@@ -439,34 +587,65 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t skip,
 }
 
 /*
- * Consumes SKIP bytes and then a line's start (TAIL bytes, no newline yet),
- * which goes to the carry (at most 16 KiB), in one read: the pipe is left
- * empty at once.  A writer blocked in one big write(2) is woken when there
- * is room, but the kernel wakes the pipe's readers on its resumptions only
- * if the pipe was empty then; two reads would let it resume in between.
- * (A collector killed while it holds a carry loses that line's start.)
+ * Consumes LEN bytes, marking MARK, and then a line's start (TAIL bytes,
+ * no newline yet, the first as at WANT), which goes to the carry (at most
+ * 16 KiB), in one read: the pipe is left empty at once.  A writer blocked
+ * in one big write(2) is woken when there is room, but the kernel wakes the
+ * pipe's readers on its resumptions only if the pipe was empty then; two
+ * reads would let it resume in between.  Returns the bytes the carry got,
+ * to be committed by carry_commit().
  */
-static void
-stream_consume(struct stream *s, size_t skip, size_t tail)
+static size_t
+stream_consume(struct stream *s, size_t len, size_t tail, uint8_t *mark,
+    const char *want)
 {
 	struct collector *c = s->c;
-	size_t got = 0;
-	ssize_t n;
+	struct logcarry *k;
+	char *to;
+	size_t got;
 
-	while (got < skip + tail) {
-		n = read(s->fd, c->cbuf + got, skip + tail - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+	if (tail > 0 && s->slot == NULL && s->carry_len == 0 &&
+	    (k = carry_slot(c, s)) != NULL) {
+		xfree(s->carry);
+		s->slot = k;
+		s->carry = c->shm->carry_buf[carry_index(c, k)];
 	}
-	if (got <= skip)
-		return;
-	if (s->carry == NULL)
+	if (tail > 0 && s->carry == NULL)
 		s->carry = xmalloc(FRAME_MAX);
-	memcpy(s->carry + s->carry_len, c->cbuf + skip, got - skip);
-	s->carry_len += got - skip;
+	to = s->carry + s->carry_len;
+	if (tail > 0 && s->slot != NULL) {
+		s->slot->at = (uint32_t)s->carry_len;
+		s->slot->first = (uint8_t)*want;
+		to[0] = (char)~*want;
+		SHM_BARRIER();
+		s->slot->pend = (uint32_t)tail;
+		SHM_BARRIER();
+	}
+	got = pipe_take(c, s->fd, len, mark, to, tail);
+	return (got > len ? got - len : 0);
+}
+
+/* The carry's start was written: it is empty. */
+static void
+carry_empty(struct stream *s)
+{
+	s->carry_len = 0;
+	if (s->slot != NULL)
+		s->slot->len = 0;
+}
+
+/* The read stream_consume() made is done: GOT more bytes are the carry's. */
+static void
+carry_commit(struct stream *s, size_t got)
+{
+	s->carry_len += got;
+	if (s->slot != NULL) {
+		s->slot->len = (uint32_t)s->carry_len;
+		SHM_BARRIER();
+		s->slot->pend = 0;
+	}
+	if (s->carry_len == 0)
+		carry_release(s->c, s);
 }
 
 /* Peeks the pipe after what the carry holds: CARRY + pipe in c->rbuf. */
@@ -516,7 +695,8 @@ stream_round(struct stream *s)
 	if (used < total && nrec < MAX_RECS && !eof && stream_hung_up(s))
 		nrec = frame_cut(c->rbuf, total, true, c->recs, MAX_RECS, &used);
 	if (nrec == 0) {	/* a line's start only: into the carry */
-		stream_consume(s, 0, (size_t)n);
+		carry_commit(s, stream_consume(s, 0, (size_t)n, &c->no_mark,
+		    c->rbuf + skip));
 		return (0);
 	}
 	if (stream_to_file(s))
@@ -600,7 +780,7 @@ stream_add_pair(struct collector *c, struct conn *cn, const struct logmsg *m,
 	s[0]->twin = s[1];
 	s[1]->twin = s[0];
 	for (k = 0; k < 2; k++) {
-		journal_settle_pipe(c, s[k]);
+		stream_settle(c, s[k]);
 		event_add(s[k]->ev, NULL);
 	}
 	for (k = 0; k < 2; k++)
@@ -867,7 +1047,6 @@ collector_setup(struct collector *c)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGHUP);
 	if (pipe2(c->scratch, O_CLOEXEC) < 0 ||
-	    (c->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 ||
 	    (c->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		return (-1);
 	(void)fcntl(c->scratch[0], F_SETPIPE_SZ, SCRATCH);
@@ -937,7 +1116,7 @@ collector_main(int lisfd, int rootfd, struct logshm *shm)
 {
 	struct collector c = { .shm = shm, .set = shm->settings, .lisfd = lisfd,
 	    .rootfd = rootfd, .tty = isatty(STDOUT_FILENO),
-	    .scratch = { -1, -1 }, .devnull = -1, .sigfd = -1 };
+	    .scratch = { -1, -1 }, .sigfd = -1 };
 	int rc = 1;
 
 	c.rbuf = xmalloc(SCRATCH + FRAME_MAX);	/* a carry, then a pipe's worth */
@@ -948,6 +1127,7 @@ collector_main(int lisfd, int rootfd, struct logshm *shm)
 		goto out;
 	}
 	journal_settle_file(&c);
+	carry_setup(&c);
 	event_base_dispatch(c.base);
 	rc = c.status;
 out:
@@ -956,8 +1136,6 @@ out:
 		event_base_free(c.base);
 	if (c.sigfd >= 0)
 		close(c.sigfd);
-	if (c.devnull >= 0)
-		close(c.devnull);
 	if (c.scratch[0] >= 0) {
 		close(c.scratch[0]);
 		close(c.scratch[1]);

@@ -41,20 +41,41 @@ struct logsettings {
 /*
  * The write the collector had under way.  Its bytes were written to the
  * file (or not: the file's size tells), and consumed from the pipe only
- * after that: a new collector settles it before it writes to that file.
+ * after that, by one read(2) whose last byte lands in READ: READ is ~LAST
+ * until that read is done, LAST once it is, so a new collector knows which.
  */
 struct logjournal {
 	uint32_t	busy;
 	int32_t		pid;
 	uint32_t	stream;		/* 0 out, 1 err */
+	uint8_t		last;		/* the last byte to consume */
+	uint8_t		read;
 	uint64_t	pre_size;
 	uint64_t	out_len;
 	uint64_t	consume_len;
-	uint64_t	digest;
 	char		path[4096 + 8];	/* the file */
 };
 
-#define LOGSHM_PENDING 8
+#define LOGSHM_PENDING	8
+#define LOGSHM_CARRIES	1024
+#define LOGCARRY_MAX	(16 * 1024)	/* a record's most */
+
+/*
+ * A line's start read out of a pipe before its end came, so that a new
+ * collector finds it.  A read under way appends PEND bytes at buf[AT]
+ * (AT is LEN when it starts), the first being FIRST, which buf[AT] holds
+ * once that read is done (its complement before).  PID 0: free.
+ */
+struct logcarry {
+	int32_t		pid;
+	uint32_t	stream;
+	uint32_t	name;		/* a hash of the worker's path */
+	uint32_t	life;		/* the collector holding it */
+	uint32_t	len;
+	uint32_t	at;
+	uint32_t	pend;
+	uint8_t		first;
+};
 
 struct logshm {
 	struct logsettings	settings;
@@ -62,6 +83,7 @@ struct logshm {
 	uint64_t		bytes;
 	uint64_t		errors;
 	char			last_error[256];
+	uint32_t		life;		/* collectors started */
 	struct logjournal	journal;	/* the write under way */
 	/*
 	 * Writes a dead collector made whose pipe bytes may still be
@@ -69,6 +91,8 @@ struct logshm {
 	 * JOURNAL, which the next write reuses.
 	 */
 	struct logjournal	pending[LOGSHM_PENDING];
+	struct logcarry		carry[LOGSHM_CARRIES];	/* touched as used */
+	char			carry_buf[LOGSHM_CARRIES][LOGCARRY_MAX];
 };
 
 /* The listening socket's abstract name, NUL first; length in *LEN. */

@@ -278,18 +278,22 @@ struct want {
 
 /*
  * Every record of R is a numbered line of W, exact and under its writer's
- * name and stream; every line is there.  Returns the duplicates.
+ * name and stream; every line is there, each writer's lines on a stream in
+ * their order.  Returns the duplicates.
  */
 static long
 numbered_check(const struct recs *r, const struct want *w)
 {
 	size_t total = (size_t)w->instances * (size_t)w->lines, k;
 	unsigned char *seen = calloc(total, 1);
+	long *last = malloc(2 * (size_t)w->instances * sizeof(*last));
 	char exp[256], name[160];
-	long id, seq, dups = 0;
+	long id, seq, dups = 0, *l;
 	size_t n;
 
-	ck_assert(seen != NULL);
+	ck_assert(seen != NULL && last != NULL);
+	for (k = 0; k < 2 * (size_t)w->instances; k++)
+		last[k] = -1;
 	for (k = 0; k < r->n; k++) {
 		const struct rec *x = &r->v[k];
 
@@ -309,14 +313,20 @@ numbered_check(const struct recs *r, const struct want *w)
 		must(strcmp(x->stream, w->stream != NULL ? w->stream :
 		    seq % 2 ? "err" : "out") == 0, "%s seq %ld in %s", name, seq,
 		    x->stream);
-		if (seen[id * w->lines + seq]++ > 0)
+		if (seen[id * w->lines + seq]++ > 0) {
 			dups++;
+			continue;
+		}
+		l = &last[2 * id + (x->stream[0] == 'e')];
+		must(seq > *l, "%s: line %ld after line %ld", name, seq, *l);
+		*l = seq;
 	}
 	for (k = 0; k < total; k++)
 		must(seen[k] > 0, "%s: line %zu of writer %zu lost (%zu "
 		    "records)", w->path, k % (size_t)w->lines,
 		    k / (size_t)w->lines, r->n);
 	free(seen);
+	free(last);
 	return (dups);
 }
 
@@ -630,7 +640,7 @@ END_TEST
  * batch was written again.  Each pending batch now has a slot of its own.
  *
  * Made deterministic with strace, which kills each collector at its 3rd
- * splice(2) (after the write, before the consume): the first collector
+ * readv(2) (after the write, before the consume): the first collector
  * sees only b's lines (a waits for "go"), so it dies on b's 3rd batch;
  * a writes during the 1 s pause, and the next collector gets a's pipe
  * first.  Observed then: b's lines 200-299 twice in b.log; now once.
@@ -641,7 +651,7 @@ START_TEST(collector_sigkill_exactly_once)
 	static const char *dirs[] = { "/usr/bin/strace", "/bin/strace",
 	    "/usr/local/bin/strace" };
 	const char *argv[] = { NULL, "-f", "-o", "/dev/null", "-e",
-	    "trace=splice", "-e", "inject=splice:error=EINTR:signal=KILL:when=3",
+	    "trace=readv", "-e", "inject=readv:error=EINTR:signal=KILL:when=3",
 	    getenv("PMTREE_BIN"), "run", H.yaml, NULL };
 	struct want a = { "a", 1, 1000, 20, "out" };
 	struct want b = { "b", 1, 600, 20, "out" };
@@ -679,6 +689,68 @@ START_TEST(collector_sigkill_exactly_once)
 	dups += numbered_check(&r, &b);
 	recs_free(&r);
 	h_assert(dups == 0, "%ld lines written twice", dups);
+}
+END_TEST
+
+/*
+ * The collector SIGKILLed 24 times while nine writers print bursts as fast
+ * as they can on both streams, 10 ms apart: g/w's four instances 40 lines
+ * a burst, a line per write(2); g/c's four and r (under the root) a
+ * 4,000-byte write, cutting lines anywhere, so that a line's start is often
+ * read ahead of its end.  Every
+ * line arrives exactly once, in its order, in its worker's file, under its
+ * instance's name and its stream.  Each collector is killed 20 to 260 ms
+ * after it appears.
+ */
+START_TEST(collector_sigkill_fast_writers)
+{
+	struct want w = { "g/w", 4, 120000, 60, NULL };
+	struct want c = { "g/c", 4, 120000, 61, NULL };
+	struct want r1 = { "r", 1, 120000, 62, NULL };
+	pid_t col, last = 0;
+	uint64_t seen_at, wait;
+	int kills = 0;
+	struct recs r;
+	long dups;
+
+	tree(", max_size: 0", "children:\n"
+	    "  - name: g\n"
+	    "    children:\n"
+	    "      - {name: w, instances: 4, restart: temporary, cmd: @WRITER@ "
+	    "--both --lines 120000 --len 60 --every 10 --burst 40 --go go}\n"
+	    "      - {name: c, instances: 4, restart: temporary, cmd: @WRITER@ "
+	    "--both --lines 120000 --len 61 --chunk 4000 --every 10 --go go}\n"
+	    "  - {name: r, restart: temporary, cmd: @WRITER@ --both "
+	    "--lines 120000 --len 62 --chunk 4000 --every 10 --go go}\n");
+	h_start_up(9);
+	touch(at("go"));
+	srandom((unsigned)getpid());
+	while (kills < 24 && h_log_count(" exited with code 0") < 9) {
+		h_assert(H_UNTIL_MS(5000, (col = collector()) > 0 && col != last),
+		    "no new collector");
+		seen_at = h_now_ms();
+		wait = 20 + (uint64_t)(random() % 240);
+		while (h_now_ms() - seen_at < wait)
+			h_nap();
+		h_assert(h_kill(col, SIGKILL), "kill the collector");
+		last = col;
+		kills++;
+	}
+	h_assert(kills >= 12, "only %d kills before the writers were done",
+	    kills);
+	wait_writers_done(9, BURST_MS);
+	recs_load(&r, logf_("g/w.log"));
+	dups = numbered_check(&r, &w);
+	recs_free(&r);
+	recs_load(&r, logf_("g/c.log"));
+	dups += numbered_check(&r, &c);
+	recs_free(&r);
+	recs_load(&r, logf_("r.log"));
+	dups += numbered_check(&r, &r1);
+	recs_free(&r);
+	h_assert(dups == 0, "%ld lines written twice in %d kills", dups, kills);
+	fprintf(stderr, "collector_sigkill_fast_writers: %d kills, %ld lines\n",
+	    kills, 9 * 120000L);
 }
 END_TEST
 
@@ -1405,6 +1477,7 @@ main(void)
 	Suite *s = suite_create("integration-logs");
 	TCase *tc = h_tcase("logs");
 	TCase *gaps = h_tcase("spec_gaps");
+	TCase *kills = h_tcase("kills");
 
 	tcase_add_test(tc, burst_one_line_per_write);
 	tcase_add_test(tc, burst_forty_lines_per_write);
@@ -1432,5 +1505,9 @@ main(void)
 	tcase_set_tags(gaps, "spec_gap");
 	tcase_add_test(gaps, collector_sigkill_exactly_once);
 	suite_add_tcase(s, gaps);
+	tcase_set_tags(kills, "kills");
+	tcase_set_timeout(kills, 240);
+	tcase_add_test(kills, collector_sigkill_fast_writers);
+	suite_add_tcase(s, kills);
 	return (h_main(s));
 }
