@@ -118,7 +118,7 @@ client_write_all(int fd, const char *s, size_t len)
 	ssize_t n;
 
 	while (len > 0) {
-		if ((n = write(fd, s, len)) < 0) {
+		if ((n = send(fd, s, len, MSG_NOSIGNAL)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return (-1);
@@ -168,10 +168,22 @@ client_call_text(struct client *c, json_t *req)
 	char *s = json_dumps(req, JSON_COMPACT), *line;
 
 	json_decref(req);
-	if (s == NULL || client_write_all(c->fd, s, strlen(s)) < 0 ||
+	if (s == NULL) {
+		fprintf(stderr, "pmtree: the request cannot be sent: are its "
+		    "arguments UTF-8?\n");
+		return (NULL);
+	}
+	if (client_write_all(c->fd, s, strlen(s)) < 0 ||
 	    client_write_all(c->fd, "\n", 1) < 0) {
+		int err = errno;
+
 		free(s);
-		fprintf(stderr, "pmtree: write %s: %s\n", c->path, strerror(errno));
+		/* A tree that refuses us says why before it closes. */
+		if (err == EPIPE || err == ECONNRESET) {
+			if ((line = client_read_line(c->fd)) != NULL)
+				return (line);
+		}
+		fprintf(stderr, "pmtree: write %s: %s\n", c->path, strerror(err));
 		return (NULL);
 	}
 	free(s);

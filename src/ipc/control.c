@@ -5,7 +5,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clients.h"
 #include "control.h"
 #include "evlog.h"
 #include "fsutil.h"
@@ -31,13 +31,18 @@ struct control_conn {
 	int			 busy;	/* a request is being answered */
 	int			 eof;	/* the client sends no more */
 	int			 closing;	/* close once the reply is out */
+	int			 draining;	/* reads on once the reply is out */
 };
 
 #define CONTROL_PAUSE_MS 100	/* out of fds: accept nothing for a moment */
+#define CONTROL_PRIORITY 2	/* after supervision (see root.c) */
+/* Replies not yet read by their clients, all connections together. */
+#define CONTROL_OUT_TOTAL (64 * 1024 * 1024)
 
 struct control {
 	struct event_base	*base;
-	struct evconnlistener	*lis;
+	int			 fd;
+	struct event		*lis;
 	struct event		*pause;
 	char			*path;
 	control_fn		*fn;
@@ -59,8 +64,10 @@ conn_free(struct control_conn *c)
 	bufferevent_free(c->bev);
 	event_free(c->resume);
 	xfree(c);
+	clients_leave(CLIENT_CONTROL);
 }
 
+/* The reply is out: close, or read the next request. */
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -68,6 +75,10 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->closing)
 		conn_free(c);
+	else if (c->draining) {
+		c->draining = 0;
+		event_active(c->resume, 0, 0);
+	}
 }
 
 /* Closes once what was written is out. */
@@ -171,8 +182,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	size_t len;
 	char *line;
 
-	while (!c->busy && !c->closing) {
-		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+	while (!c->busy && !c->closing && !c->draining) {
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
 		if (line == NULL) {
 			if (evbuffer_get_length(in) > CONTROL_MAX_LINE)
 				conn_drop(c, "request too long");
@@ -209,9 +220,32 @@ control_reply(struct control_conn *c, json_t *reply)
 	xfree(s);
 }
 
+/* What every client has not read yet. */
+static size_t
+control_unsent(const struct control *ctl)
+{
+	const struct control_conn *c;
+	size_t n = 0;
+
+	for (c = ctl->conns; c != NULL; c = c->next)
+		n += evbuffer_get_length(bufferevent_get_output(c->bev));
+	return (n);
+}
+
+/*
+ * A client that sends requests and reads no reply holds one reply at most:
+ * the next request is read once the last reply is out.
+ */
 void
 control_reply_text(struct control_conn *c, const char *text, size_t len)
 {
+	static const char busy[] = "{\"ok\":false,\"error\":\"the tree's "
+	    "clients have too many replies unread: try again\",\"exit\":1}";
+
+	if (control_unsent(c->ctl) + len > CONTROL_OUT_TOTAL) {
+		text = busy;
+		len = sizeof(busy) - 1;
+	}
 	bufferevent_write(c->bev, text, len);
 	bufferevent_write(c->bev, "\n", 1);
 	c->busy = 0;
@@ -219,11 +253,39 @@ control_reply_text(struct control_conn *c, const char *text, size_t len)
 		conn_finish(c);
 		return;
 	}
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		c->draining = 1;
+		return;
+	}
 	/*
 	 * The next request waits for the loop: answered from inside another
 	 * command's work, it must not start more work there.
 	 */
 	event_active(c->resume, 0, 0);
+}
+
+/*
+ * Makes S valid UTF-8 in place: a sequence cut short (by the end of the
+ * buffer) or invalid becomes '?', so that the error still goes out.
+ */
+static void
+control_utf8(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n, k;
+
+	while (*p != '\0') {
+		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
+		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ?
+		    4 : 0;
+		for (k = 1; k < n && (p[k] & 0xc0) == 0x80; k++)
+			;
+		if (n == 0 || k < n) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
 }
 
 void
@@ -235,6 +297,7 @@ control_error(struct control_conn *c, int exitcode, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	control_utf8(buf);
 	control_reply(c, json_pack("{sbsssi}", "ok", 0, "error", buf, "exit",
 	    exitcode));
 }
@@ -251,18 +314,25 @@ control_peer_ok(int fd)
 	return (cr.uid == 0 || cr.uid == getuid());
 }
 
+/* Said in one try, before the connection closes. */
 static void
-control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+control_refuse(int fd, const char *why)
 {
-	struct control *ctl = arg;
+	char line[256];
+	int n;
+
+	n = snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\","
+	    "\"exit\":1}\n", why);
+	(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void
+control_add(struct control *ctl, int fd)
+{
 	struct control_conn *c;
 	struct timeval idle = { CONTROL_IDLE_SECS, 0 };
 
-	if (!control_peer_ok(fd)) {
-		close(fd);
-		return;
-	}
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
 	c->resume = event_new(ctl->base, -1, 0, conn_resume_cb, c);
@@ -276,13 +346,18 @@ control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 		if (c->resume != NULL)
 			event_free(c->resume);
 		xfree(c);
+		clients_leave(CLIENT_CONTROL);
 		return;
 	}
+	event_priority_set(c->resume, CONTROL_PRIORITY);
+	bufferevent_priority_set(c->bev, CONTROL_PRIORITY);
 	c->next = ctl->conns;
 	if (ctl->conns != NULL)
 		ctl->conns->prev = c;
 	ctl->conns = c;
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	/* Not read while a reply waits: what the client sends stays its own. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 * CONTROL_MAX_LINE + 2);
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -290,20 +365,39 @@ control_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 /*
  * Out of fds (EMFILE): the pending connection stays pending and the socket
  * readable, so accepting again at once would spin.  Pause, then retry.
+ * Over the cap, the newest client is the one turned away.
  */
 static void
-control_accept_error(struct evconnlistener *lis, void *arg)
+control_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct control *ctl = arg;
 	struct timeval tv = { 0, CONTROL_PAUSE_MS * 1000 };
-	int err = errno;
+	char why[128];
+	int fd;
 
-	if (evtimer_pending(ctl->pause, NULL))
-		return;
-	evlog("pmtree", "control socket: accept: %s; pausing %d ms",
-	    strerror(err), CONTROL_PAUSE_MS);
-	evconnlistener_disable(lis);
-	evtimer_add(ctl->pause, &tv);
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM)) {
+			evlog("pmtree", "control socket: accept: %s; pausing %d ms",
+			    strerror(errno), CONTROL_PAUSE_MS);
+			event_del(ctl->lis);
+			evtimer_add(ctl->pause, &tv);
+			return;
+		}
+		if (fd < 0)
+			return;
+		if (!control_peer_ok(fd)) {
+			snprintf(why, sizeof(why), "permission denied: only uid %d "
+			    "and root may use this tree", (int)getuid());
+			control_refuse(fd, why);
+		} else if (!clients_admit(CLIENT_CONTROL))
+			control_refuse(fd, "too many connections: try again");
+		else
+			control_add(ctl, fd);
+	}
 }
 
 static void
@@ -311,7 +405,7 @@ control_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct control *ctl = arg;
 
-	evconnlistener_enable(ctl->lis);
+	event_add(ctl->lis, NULL);
 }
 
 static int
@@ -354,18 +448,19 @@ control_open(struct event_base *base, const char *path, control_fn *fn,
 		return (NULL);
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->base = base;
+	ctl->fd = fd;
 	ctl->fn = fn;
 	ctl->arg = arg;
 	ctl->path = xstrdup(path);
-	ctl->lis = evconnlistener_new(base, control_accept_cb, ctl,
-	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	if (ctl->lis == NULL) {
-		close(fd);
+	ctl->lis = event_new(base, fd, EV_READ | EV_PERSIST, control_accept_cb,
+	    ctl);
+	ctl->pause = evtimer_new(base, control_resume, ctl);
+	if (ctl->lis == NULL || ctl->pause == NULL) {
 		control_close(ctl);
 		return (NULL);
 	}
-	evconnlistener_set_error_cb(ctl->lis, control_accept_error);
-	ctl->pause = evtimer_new(base, control_resume, ctl);
+	event_priority_set(ctl->lis, CONTROL_PRIORITY);
+	event_add(ctl->lis, NULL);
 	return (ctl);
 }
 
@@ -387,9 +482,10 @@ control_close(struct control *ctl)
 	while (ctl->conns != NULL)
 		conn_free(ctl->conns);
 	if (ctl->lis != NULL)
-		evconnlistener_free(ctl->lis);
+		event_free(ctl->lis);
 	if (ctl->pause != NULL)
 		event_free(ctl->pause);
+	close(ctl->fd);
 	(void)unlink(ctl->path);
 	xfree(ctl->path);
 	xfree(ctl);

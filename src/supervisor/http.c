@@ -1,13 +1,27 @@
-#include <event2/buffer.h>
+/*
+ * A small HTTP/1.1 server of its own rather than evhttp: evhttp restarts
+ * its timeout at every byte, so a client sending one a second was never
+ * cut off, and it has no limit on connections.  Here a request has one
+ * deadline from its first byte's chance, whatever it sends; at most
+ * clients_cap(CLIENT_HTTP) connections are open, and the newest is turned
+ * away; every connection is closed after its answer.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "clients.h"
+#include "evlog.h"
 #include "format.h"
 #include "http.h"
 #include "machine.h"
@@ -16,13 +30,33 @@
 #include "target.h"
 #include "xmalloc.h"
 
-#define HTTP_TIMEOUT_S		5	/* a slow client is cut off */
-#define HTTP_MAX_HEADERS	8192
-#define HTTP_MAX_BODY		4096	/* none is used; small ones get 405, not 413 */
+#define HTTP_DEADLINE_S		5	/* for the whole request, trickle or not */
+#define HTTP_SEND_S		10	/* then for the whole answer */
+#define HTTP_MAX_HEAD		8192
 #define HTTP_MAX_TARGETS	4096
+#define HTTP_PAUSE_MS		100	/* out of fds: accept nothing for a moment */
+#define HTTP_PRIORITY		2	/* after supervision (see supervisor.c) */
+
+struct hconn {
+	struct http	*h;
+	int		 fd;
+	struct event	*ev;
+	struct event	*deadline;
+	char		 in[HTTP_MAX_HEAD];
+	size_t		 inlen;
+	bool		 head;		/* HEAD: no body */
+	struct obuf	 out;
+	size_t		 sent;
+	struct hconn	*prev;
+	struct hconn	*next;
+};
 
 struct http {
-	struct evhttp		*evh;
+	struct event_base	*base;
+	int			 fd;
+	struct event		*lis;
+	struct event		*pause;
+	struct hconn		*conns;
 	struct http_view	 view;
 };
 
@@ -66,38 +100,40 @@ http_unready(struct http *h, const struct target *t, json_t *list)
 	}
 }
 
-static void
-http_send(struct evhttp_request *req, int code, const char *reason,
-    const char *type, const char *body, size_t len)
-{
-	struct evbuffer *out = evbuffer_new();
+static void	hconn_send(struct hconn *);
 
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", type);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Cache-Control", "no-store");
-	/* HEAD: the headers only (evhttp would send the body too). */
-	if (out != NULL && evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
-		evbuffer_add(out, body, len);
-	evhttp_send_reply(req, code, reason, out);
-	if (out != NULL)
-		evbuffer_free(out);
+/* The answer, whole; then the connection is only written to. */
+static void
+http_send(struct hconn *c, int code, const char *reason, const char *type,
+    const char *body, size_t len)
+{
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\nCache-Control: no-store\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", code,
+	    reason, type, len, code == 405 ? "Allow: GET, HEAD\r\n" : "");
+	obuf_add(&c->out, head, (size_t)n);
+	if (!c->head)
+		obuf_add(&c->out, body, len);
+	hconn_send(c);
 }
 
 static void
-http_json(struct evhttp_request *req, int code, const char *reason, json_t *j)
+http_json(struct hconn *c, int code, const char *reason, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 
 	json_decref(j);
-	http_send(req, code, reason, "application/json", s != NULL ? s : "{}",
+	http_send(c, code, reason, "application/json", s != NULL ? s : "{}",
 	    s != NULL ? strlen(s) : 2);
 	xfree(s);
 }
 
 /* /readyz and /readyz/<path>: 200, or 503 with the paths not ready. */
 static void
-http_readyz(struct http *h, struct evhttp_request *req, const char *spec)
+http_readyz(struct http *h, struct hconn *req, const char *spec)
 {
 	const struct cfg_tree *tree = h->view.tree(h->view.arg);
 	struct target *tg = xcalloc(HTTP_MAX_TARGETS, sizeof(*tg));
@@ -229,7 +265,7 @@ http_custom(struct http *h, struct obuf *b)
 }
 
 static void
-http_metrics(struct http *h, struct evhttp_request *req)
+http_metrics(struct http *h, struct hconn *req)
 {
 	struct obuf b = { 0 };
 	uint64_t now = supervisor_now();
@@ -245,44 +281,305 @@ http_metrics(struct http *h, struct evhttp_request *req)
 
 /* --- routing ------------------------------------------------------------ */
 
-static void
-http_cb(struct evhttp_request *req, void *arg)
+/* %XX-decodes LEN bytes of S; NULL if an escape is bad or makes a NUL. */
+static char *
+http_decode(const char *s, size_t len)
 {
-	struct http *h = arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	char *out = xmalloc(len + 1), *o = out, hex[3] = { 0, 0, 0 };
+	size_t k;
+	long v;
+
+	for (k = 0; k < len; k++) {
+		if (s[k] != '%') {
+			*o++ = s[k];
+			continue;
+		}
+		if (k + 2 >= len)
+			goto bad;
+		hex[0] = s[k + 1];
+		hex[1] = s[k + 2];
+		if (strspn(hex, "0123456789abcdefABCDEF") != 2 ||
+		    (v = strtol(hex, NULL, 16)) == 0)
+			goto bad;
+		*o++ = (char)v;
+		k += 2;
+	}
+	*o = '\0';
+	return (out);
+bad:
+	xfree(out);
+	return (NULL);
+}
+
+static void
+http_route(struct hconn *c, const char *method, const char *path,
+    size_t plen)
+{
+	struct http *h = c->h;
 	struct obuf b = { 0 };
 	char *spec;
 
-	if (path == NULL)
-		path = "/";
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-		    "GET, HEAD");
-		http_json(req, 405, "Method Not Allowed", json_pack("{ss}",
+	c->head = strcmp(method, "HEAD") == 0;
+	if (!c->head && strcmp(method, "GET") != 0)
+		http_json(c, 405, "Method Not Allowed", json_pack("{ss}",
 		    "error", "read-only: GET and HEAD only"));
-	} else if (strcmp(path, "/healthz") == 0)
-		http_send(req, 200, "OK", "text/plain", "ok\n", 3);
-	else if (strcmp(path, "/readyz") == 0)
-		http_readyz(h, req, "");
-	else if (strncmp(path, "/readyz/", 8) == 0 && path[8] != '\0') {
-		spec = evhttp_uridecode(path + 8, 0, NULL);
-		http_readyz(h, req, spec != NULL ? spec : "");
+	else if (plen == 8 && memcmp(path, "/healthz", 8) == 0)
+		http_send(c, 200, "OK", "text/plain", "ok\n", 3);
+	else if (plen == 7 && memcmp(path, "/readyz", 7) == 0)
+		http_readyz(h, c, "");
+	else if (plen > 8 && memcmp(path, "/readyz/", 8) == 0) {
+		if ((spec = http_decode(path + 8, plen - 8)) == NULL)
+			http_json(c, 404, "Not Found", json_pack("{ss}", "error",
+			    "no such child"));
+		else
+			http_readyz(h, c, spec);
 		xfree(spec);
-	} else if (strcmp(path, "/status") == 0) {
+	} else if (plen == 7 && memcmp(path, "/status", 7) == 0) {
 		h->view.status(&b, h->view.arg);
-		http_send(req, 200, "OK", "application/json", b.p, b.len);
+		http_send(c, 200, "OK", "application/json", b.p, b.len);
 		obuf_free(&b);
-	} else if (strcmp(path, "/metrics") == 0)
-		http_metrics(h, req);
+	} else if (plen == 8 && memcmp(path, "/metrics", 8) == 0)
+		http_metrics(h, c);
 	else
-		http_json(req, 404, "Not Found", json_pack("{ss}", "error",
+		http_json(c, 404, "Not Found", json_pack("{ss}", "error",
 		    "not found"));
+}
+
+/*
+ * "METHOD TARGET HTTP/1.x": the target's path, without a query; an
+ * absolute target ("http://host/path") too.  The headers are not needed.
+ */
+static void
+http_request(struct hconn *c)
+{
+	char method[16], *line = c->in, *sp, *target, *end;
+	size_t mlen, plen;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	sp = strchr(line, ' ');
+	mlen = sp != NULL ? (size_t)(sp - line) : 0;
+	if (mlen == 0 || mlen >= sizeof(method) ||
+	    strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != mlen)
+		goto bad;
+	memcpy(method, line, mlen);
+	method[mlen] = '\0';
+	target = sp + 1;
+	if ((end = strchr(target, ' ')) == NULL || end == target ||
+	    strncmp(end + 1, "HTTP/1.", 7) != 0 || end[8] == '\0' || end[9] != '\0')
+		goto bad;
+	if (strncmp(target, "http://", 7) == 0) {
+		target += 7;
+		target += strcspn(target, "/ ");
+	}
+	plen = strcspn(target, "?# ");
+	if (plen == 0 || target[0] != '/')
+		goto bad;
+	http_route(c, method, target, plen);
+	return;
+bad:
+	http_json(c, 400, "Bad Request", json_pack("{ss}", "error",
+	    "not an HTTP/1 request"));
+}
+
+/* --- connections -------------------------------------------------------- */
+
+static void
+hconn_free(struct hconn *c)
+{
+	struct http *h = c->h;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	event_free(c->ev);
+	event_free(c->deadline);
+	close(c->fd);
+	obuf_free(&c->out);
+	xfree(c);
+	clients_leave(CLIENT_HTTP);
+}
+
+static void
+hconn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	hconn_free(arg);
+}
+
+/*
+ * The answer is out: the client's unread bytes (a body) are read away
+ * until it closes, so that closing does not reset the connection under an
+ * answer it has not read yet.
+ */
+static void
+hconn_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		hconn_free(c);
+}
+
+static void	hconn_write_cb(evutil_socket_t, short, void *);
+
+static void
+hconn_rearm(struct hconn *c, short what, event_callback_fn cb)
+{
+	event_del(c->ev);
+	event_assign(c->ev, c->h->base, c->fd, what | EV_PERSIST, cb, c);
+	event_priority_set(c->ev, HTTP_PRIORITY);
+	event_add(c->ev, NULL);
+}
+
+static void
+hconn_send(struct hconn *c)
+{
+	struct timeval tv = { HTTP_SEND_S, 0 };
+	ssize_t n;
+
+	while (c->sent < c->out.len) {
+		n = send(c->fd, c->out.p + c->sent, c->out.len - c->sent,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!evtimer_pending(c->deadline, NULL) ||
+			    event_get_callback(c->ev) != hconn_write_cb) {
+				evtimer_add(c->deadline, &tv);
+				hconn_rearm(c, EV_WRITE, hconn_write_cb);
+			}
+			return;
+		}
+		if (n <= 0) {
+			hconn_free(c);
+			return;
+		}
+		c->sent += (size_t)n;
+	}
+	(void)shutdown(c->fd, SHUT_WR);
+	if (event_get_callback(c->ev) != hconn_linger_cb) {
+		evtimer_add(c->deadline, &tv);
+		hconn_rearm(c, EV_READ, hconn_linger_cb);
+	}
+}
+
+static void
+hconn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	hconn_send(arg);
+}
+
+/* The head, up to its blank line; then the answer, at once. */
+static void
+hconn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			hconn_free(c);
+			return;
+		}
+		c->inlen += (size_t)n;
+		c->in[c->inlen] = '\0';
+		if (strstr(c->in, "\r\n\r\n") != NULL ||
+		    strstr(c->in, "\n\n") != NULL)
+			break;
+		if (c->inlen == sizeof(c->in) - 1) {
+			http_json(c, 431, "Request Header Fields Too Large",
+			    json_pack("{ss}", "error", "request head over 8 KiB"));
+			return;
+		}
+	}
+	http_request(c);
+}
+
+/* Over the cap: said in one try, and closed. */
+static void
+http_refuse(int fd)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
+
+	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void
+http_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+
+	event_add(h->lis, NULL);
+}
+
+static void
+http_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct http *h = arg;
+	struct timeval tv = { HTTP_DEADLINE_S, 0 };
+	struct hconn *c;
+	int fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM)) {
+			struct timeval p = { 0, HTTP_PAUSE_MS * 1000 };
+
+			evlog("pmtree", "control.http: accept: %s; pausing %d ms",
+			    strerror(errno), HTTP_PAUSE_MS);
+			event_del(h->lis);
+			evtimer_add(h->pause, &p);
+			return;
+		}
+		if (fd < 0)
+			return;
+		if (!clients_admit(CLIENT_HTTP)) {
+			http_refuse(fd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->h = h;
+		c->fd = fd;
+		c->ev = event_new(h->base, fd, EV_READ | EV_PERSIST, hconn_read_cb, c);
+		c->deadline = evtimer_new(h->base, hconn_deadline_cb, c);
+		if (c->ev == NULL || c->deadline == NULL) {
+			if (c->ev != NULL)
+				event_free(c->ev);
+			xfree(c);
+			close(fd);
+			clients_leave(CLIENT_HTTP);
+			continue;
+		}
+		event_priority_set(c->ev, HTTP_PRIORITY);
+		event_priority_set(c->deadline, HTTP_PRIORITY);
+		c->next = h->conns;
+		if (h->conns != NULL)
+			h->conns->prev = c;
+		h->conns = c;
+		event_add(c->ev, NULL);
+		evtimer_add(c->deadline, &tv);
+	}
 }
 
 /* "host:port", "[::1]:port": the host is everything before the last colon. */
 static int
-http_split(const char *addr, char *host, size_t hlen, unsigned short *port)
+http_split(const char *addr, char *host, size_t hlen, char *port, size_t plen)
 {
 	const char *colon = strrchr(addr, ':');
 	long p;
@@ -297,39 +594,69 @@ http_split(const char *addr, char *host, size_t hlen, unsigned short *port)
 		snprintf(host, hlen, "%.*s", (int)(colon - addr - 2), addr + 1);
 	else
 		snprintf(host, hlen, "%.*s", (int)(colon - addr), addr);
-	*port = (unsigned short)p;
+	snprintf(port, plen, "%ld", p);
 	return (0);
+}
+
+static int
+http_listen(const char *addr)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+	    .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai, *a;
+	char host[256], port[8];
+	int fd = -1, one = 1, err = EADDRNOTAVAIL;
+
+	if (http_split(addr, host, sizeof(host), port, sizeof(port)) < 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &ai) != 0) {
+		errno = EADDRNOTAVAIL;
+		return (-1);
+	}
+	for (a = ai; a != NULL && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+			err = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		errno = err;
+	return (fd);
 }
 
 struct http *
 http_open(struct event_base *base, const char *addr, const struct http_view *v)
 {
-	struct http *h = xcalloc(1, sizeof(*h));
-	unsigned short port;
-	char host[256];
+	struct http *h;
+	int fd, err;
 
+	if ((fd = http_listen(addr)) < 0)
+		return (NULL);
+	h = xcalloc(1, sizeof(*h));
+	h->base = base;
+	h->fd = fd;
 	h->view = *v;
-	if (http_split(addr, host, sizeof(host), &port) < 0) {
-		xfree(h);
-		errno = EINVAL;
-		return (NULL);
-	}
-	if ((h->evh = evhttp_new(base)) == NULL ||
-	    evhttp_bind_socket_with_handle(h->evh, host, port) == NULL) {
+	h->lis = event_new(base, fd, EV_READ | EV_PERSIST, http_accept_cb, h);
+	h->pause = evtimer_new(base, http_resume_cb, h);
+	if (h->lis == NULL || h->pause == NULL) {
+		err = errno;
 		http_close(h);
-		if (errno == 0)
-			errno = EADDRNOTAVAIL;
+		errno = err != 0 ? err : ENOMEM;
 		return (NULL);
 	}
-	/* All reach http_cb, which answers 405 (evhttp itself would say 501). */
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_S);
-	evhttp_set_max_headers_size(h->evh, HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(h->evh, HTTP_MAX_BODY);
-	evhttp_set_gencb(h->evh, http_cb, h);
+	event_priority_set(h->lis, HTTP_PRIORITY);
+	event_add(h->lis, NULL);
 	return (h);
 }
 
@@ -338,7 +665,12 @@ http_close(struct http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->evh != NULL)
-		evhttp_free(h->evh);
+	while (h->conns != NULL)
+		hconn_free(h->conns);
+	if (h->lis != NULL)
+		event_free(h->lis);
+	if (h->pause != NULL)
+		event_free(h->pause);
+	close(h->fd);
 	xfree(h);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clients.h"
 #include "control.h"
 #include "evlog.h"
 #include "fsutil.h"
@@ -202,8 +203,15 @@ root_loop(struct root *r)
 	struct supervisor *sv = NULL;
 	int status = 1;
 
-	if ((base = event_base_new()) == NULL) {
+	/*
+	 * Three priorities: clients (control socket, HTTP) at the lowest, so
+	 * that a crowd of them never delays a restart or a reap.
+	 */
+	if ((base = event_base_new()) == NULL ||
+	    event_base_priority_init(base, 3) < 0) {
 		evlog("pmtree", "event_base_new failed");
+		if (base != NULL)
+			event_base_free(base);
 		return (1);
 	}
 	/* The collector first: it is the first process of the tree to start. */
@@ -276,6 +284,7 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	struct root r = { .tree = t, .lockfd = -1, .readyfd = -1,
 	    .to_stdout = o->to_stdout };
 	sigset_t handled;
+	rlim_t nofile;
 	int rc = 1;
 
 	if (root_check_ids(t) < 0)
@@ -299,9 +308,11 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	root_write_pid(&r);
 	r.started_ms = supervisor_now();
 	proctitle_set("pmtree: root %s", t->name);
-	if (spawn_raise_nofile() < 3 * t->nworkers + 64)
+	nofile = spawn_raise_nofile();
+	if (nofile < 3 * t->nworkers + 64)
 		evlog("pmtree", "the limit on open files may be too low for %zu "
 		    "workers (ulimit -n)", t->nworkers);
+	clients_limit(nofile, t->nworkers);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		evlog("pmtree", "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
