@@ -779,3 +779,35 @@ h_main(Suite *s)
 	srunner_free(sr);
 	return (nf == 0 ? 0 : 1);
 }
+
+int
+h_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return (n);
+}
+
+long
+h_rss_kib(pid_t pid)
+{
+	char path[64], *s, *p;
+	long r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((s = h_read(path)) == NULL)
+		return (-1);
+	if ((p = strstr(s, "\nVmRSS:")) != NULL)
+		r = strtol(p + 7, NULL, 10);
+	free(s);
+	return (r);
+}

@@ -112,6 +112,9 @@ pid_t	 h_pgid(pid_t);
 bool	 h_cmdline(pid_t, char *buf, size_t len);
 bool	 h_environ_has(pid_t, const char *entry);
 pid_t	 h_find_title(const char *title);
+/* How many fds PID has open, its VmRSS in KiB; -1 if it is gone. */
+int	 h_fds(pid_t);
+long	 h_rss_kib(pid_t);
 int	 h_tree_procs(pid_t *out, int max);
 int	 h_zombies(void);
 int	 h_marked_alive(void);

@@ -98,39 +98,6 @@ http_code(int port, const char *path)
 	return (code);
 }
 
-/* The number of fds PID holds. */
-static int
-fd_count(pid_t pid)
-{
-	char path[64];
-	FILE *f;
-	int n = 0;
-	char cmd[128];
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	snprintf(cmd, sizeof(cmd), "ls %s | wc -l", path);
-	if ((f = popen(cmd, "r")) == NULL)
-		return (-1);
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
-	pclose(f);
-	return (n);
-}
-
-/* VmRSS of PID in KiB. */
-static long
-rss_kib(pid_t pid)
-{
-	char path[64], *s, *p;
-	long kib = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((s = h_read(path)) != NULL && (p = strstr(s, "\nVmRSS:")) != NULL)
-		kib = strtol(p + 7, NULL, 10);
-	free(s);
-	return (kib);
-}
-
 /*
  * As nobody: opens ATTACK_CONNS connections to PORT and sends each one
  * byte of a request head every 500 ms, for SECS seconds, reconnecting what
@@ -211,7 +178,7 @@ START_TEST(http_trickle_crowd_from_another_uid)
 	ck_assert(setrlimit(RLIMIT_NOFILE, &low) == 0);
 	h_start_up(2);
 	h_assert(H_UNTIL(http_code(port, "/healthz") == 200), "/healthz");
-	rss0 = rss_kib(H.run.pid);
+	rss0 = h_rss_kib(H.run.pid);
 	ck_assert(write(g[1], "g", 1) == 1);
 	close(g[1]);
 	t0 = h_now_ms();
@@ -221,7 +188,7 @@ START_TEST(http_trickle_crowd_from_another_uid)
 		    CTL.err);
 		h_assert(H_UNTIL_MS(3000, h_starts_of("c") > starts),
 		    "c not restarted under the crowd (%d starts)", starts);
-		fds = fd_count(H.run.pid);
+		fds = h_fds(H.run.pid);
 		if (fds > maxfds)
 			maxfds = fds;
 	}
@@ -229,7 +196,7 @@ START_TEST(http_trickle_crowd_from_another_uid)
 	    WEXITSTATUS(st) == 0, "the attacker ran (status %d)", st);
 	h_assert(read(p[0], &cut, sizeof(cut)) == sizeof(cut), "report");
 	close(p[0]);
-	rss1 = rss_kib(H.run.pid);
+	rss1 = h_rss_kib(H.run.pid);
 	fprintf(stderr, "http_trickle_crowd: %ld cut, root fds max %d, RSS "
 	    "%ld -> %ld KiB\n", cut, maxfds, rss0, rss1);
 	h_assert(cut >= ATTACK_CONNS, "only %ld connections cut off", cut);
@@ -266,7 +233,7 @@ START_TEST(control_pipeline_without_reading)
 	h_yaml("children:\n  - {name: s, cmd: @SLEEPER@, instances: 20}\n"
 	    "  - {name: w, cmd: @SLEEPER@}\n");
 	h_start_up(21);
-	rss0 = rss_kib(H.run.pid);
+	rss0 = h_rss_kib(H.run.pid);
 	for (j = 0; j < 4; j++) {
 		ctl_open(&cc[j], NULL);
 		flags = fcntl(cc[j].fd, F_GETFL);
@@ -284,7 +251,7 @@ START_TEST(control_pipeline_without_reading)
 	h_assert(H_UNTIL_MS(3000, h_starts_of("w") == 2), "w restarted");
 	h_assert(h_now_ms() - killed < 1500, "w restarted after %llu ms",
 	    (unsigned long long)(h_now_ms() - killed));
-	rss1 = rss_kib(H.run.pid);
+	rss1 = h_rss_kib(H.run.pid);
 	fprintf(stderr, "control_pipeline: root RSS %ld -> %ld KiB\n", rss0,
 	    rss1);
 	h_assert(rss1 < rss0 + 16 * 1024, "root grew from %ld to %ld KiB", rss0,

@@ -80,40 +80,6 @@ lim_cpu_ms(pid_t pid)
 	return (r);
 }
 
-/* How many fds PID has open; -1 if it is gone. */
-static int
-lim_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return (-1);
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return (n);
-}
-
-/* VmRSS of PID in KiB; -1 if it is gone. */
-static long
-lim_rss_kb(pid_t pid)
-{
-	char path[64], *s, *p;
-	long r = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((s = h_read(path)) == NULL)
-		return (-1);
-	if ((p = strstr(s, "\nVmRSS:")) != NULL)
-		r = strtol(p + 7, NULL, 10);
-	free(s);
-	return (r);
-}
-
 /* The log collector of the tree `t` of this test ("pmtree: log t"). */
 static pid_t
 lim_collector(void)
@@ -420,7 +386,7 @@ START_TEST(many_connections)
 	/* A first status, so that whatever the root opens once is open. */
 	h_assert(ctl("status", NULL) == 0, "status");
 	(void)H_UNTIL_MS(300, false);
-	fds0 = lim_fds(H.run.pid);
+	fds0 = h_fds(H.run.pid);
 	h_assert(fds0 > 0, "no /proc/%d/fd", (int)H.run.pid);
 
 	for (i = 0; i < LIM_CONNS; i++)
@@ -440,15 +406,15 @@ START_TEST(many_connections)
 	}
 	fprintf(stderr, "many_connections: %d of %d replies; root fds %d, "
 	    "%d with the connections\n", ok, LIM_CONNS, fds0,
-	    lim_fds(H.run.pid));
+	    h_fds(H.run.pid));
 	h_assert(ok == LIM_CONNS, "%d of %d connections got a status reply",
 	    ok, LIM_CONNS);
 	h_assert(!h_done(&H.run), "pmtree exited");
 	for (i = 0; i < LIM_CONNS; i++)
 		ctl_close(&c[i]);
-	h_assert(H_UNTIL(lim_fds(H.run.pid) <= fds0),
+	h_assert(H_UNTIL(h_fds(H.run.pid) <= fds0),
 	    "the root holds %d fds, %d before the %d connections",
-	    lim_fds(H.run.pid), fds0, LIM_CONNS);
+	    h_fds(H.run.pid), fds0, LIM_CONNS);
 	h_assert(ctl("status", NULL) == 0, "status afterwards");
 	lim_shutdown("after many connections", H_DEADLINE_MS);
 }
@@ -467,11 +433,11 @@ lim_wait_size_rss(const char *path, off_t size, pid_t coll, uint64_t dl_ms)
 	long rss, max = 0;
 
 	while (lim_size(path) < size && h_now_ms() < dl) {
-		if ((rss = lim_rss_kb(coll)) > max)
+		if ((rss = h_rss_kib(coll)) > max)
 			max = rss;
 		h_nap();
 	}
-	if ((rss = lim_rss_kb(coll)) > max)
+	if ((rss = h_rss_kib(coll)) > max)
 		max = rss;
 	return (max);
 }
@@ -564,7 +530,7 @@ START_TEST(endless_line)
 	h_start();
 	lim_wait_up();
 	coll = lim_collector();
-	base = lim_rss_kb(coll);
+	base = h_rss_kib(coll);
 	h_write("go", "go\n");
 	/* "<27-byte stamp> big out <16384 bytes>\n" */
 	want = (off_t)nrec * (27 + 9 + LIM_RECORD + 1);
@@ -602,7 +568,7 @@ START_TEST(endless_line_one_write)
 	h_start();
 	lim_wait_up();
 	coll = lim_collector();
-	base = lim_rss_kb(coll);
+	base = h_rss_kib(coll);
 	h_write("go", "go\n");
 	want = (off_t)nrec * (27 + 9 + LIM_RECORD + 1);
 	max = lim_wait_size_rss(path, want, coll, LIM_SLOW_MS);
