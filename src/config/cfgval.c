@@ -125,22 +125,30 @@ seq_len(const yaml_node_t *n)
 	    n->data.sequence.items.start));
 }
 
-/* A printable, bounded rendering of a value for "(got ...)". */
+/*
+ * A bounded rendering of a value for "(got ...)", always in BUF (callers
+ * print BUF, not only what this returns).  Control bytes are left as they
+ * are: diag_add escapes them in every message.  A cut value ends between
+ * two UTF-8 characters, so that the message stays valid JSON text.
+ */
 static const char *
 got(const yaml_node_t *n, char *buf, size_t len)
 {
 	const char *s;
 	size_t i, j;
 
-	if (n->type == YAML_SEQUENCE_NODE)
-		return ("a list");
-	if (n->type == YAML_MAPPING_NODE)
-		return ("a mapping");
+	if (n->type != YAML_SCALAR_NODE) {
+		snprintf(buf, len, "%s", n->type == YAML_SEQUENCE_NODE ?
+		    "a list" : "a mapping");
+		return (buf);
+	}
 	s = (const char *)n->data.scalar.value;
 	buf[0] = '"';
 	for (i = 0, j = 1; s[i] != '\0' && j + 5 < len; i++, j++)
-		buf[j] = isprint((unsigned char)s[i]) || s[i] & 0x80 ? s[i] : '?';
+		buf[j] = s[i];
 	if (s[i] != '\0') {
+		for (; i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80; i--)
+			j--;
 		memcpy(buf + j, "...", 3);
 		j += 3;
 	}

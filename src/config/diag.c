@@ -40,6 +40,44 @@ diag_free(struct diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/*
+ * MSG with its control bytes written out (\n, \r, \t, \xHH), freeing MSG:
+ * messages echo the user's values, and a newline or an escape sequence in
+ * one must not break "one error per line" nor reach a terminal as is.
+ */
+static char *
+diag_escape(char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, j, n = 0;
+	unsigned char c;
+	char *out;
+
+	for (i = 0; msg[i] != '\0'; i++)
+		n += (unsigned char)msg[i] < 0x20 || msg[i] == 0x7f;
+	if (n == 0)
+		return (msg);
+	out = xrealloc(NULL, strlen(msg) + 3 * n + 1, 1);
+	for (i = j = 0; msg[i] != '\0'; i++) {
+		c = (unsigned char)msg[i];
+		if (c >= 0x20 && c != 0x7f) {
+			out[j++] = (char)c;
+			continue;
+		}
+		out[j++] = '\\';
+		if (c == '\n' || c == '\r' || c == '\t')
+			out[j++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		else {
+			out[j++] = 'x';
+			out[j++] = hex[c >> 4];
+			out[j++] = hex[c & 0xf];
+		}
+	}
+	out[j] = '\0';
+	free(msg);
+	return (out);
+}
+
 void
 diag_add(struct diag *d, struct diag_pos pos, const char *fmt, ...)
 {
@@ -50,6 +88,7 @@ diag_add(struct diag *d, struct diag_pos pos, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		abort();
 	va_end(ap);
+	msg = diag_escape(msg);
 	if (d->n == d->cap) {
 		d->cap = d->cap == 0 ? 16 : d->cap * 2;
 		d->v = xrealloc(d->v, d->cap, sizeof(*d->v));

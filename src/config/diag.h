@@ -28,6 +28,7 @@ struct diag {
 
 void	diag_init(struct diag *, const char *file);
 void	diag_free(struct diag *);
+/* Control bytes in the message come out escaped (\n, \x1b): one a line. */
 void	diag_add(struct diag *, struct diag_pos, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Sorts by position and prints one "FILE:LINE:COL: message" a line. */

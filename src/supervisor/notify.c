@@ -1,8 +1,10 @@
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +13,70 @@
 
 #include "notify.h"
 
+/*
+ * Datagrams dropped by every supervisor of the tree.  The root maps the
+ * page at its first notify_open, before it forks any supervisor: each one
+ * inherits it and adds its own drops there, where the root reads the sum.
+ */
+static _Atomic uint64_t	*notify_dropped_n;
+
 static bool
 notify_is(const char *line, size_t len, const char *kv)
 {
 	return (len == strlen(kv) && memcmp(line, kv, len) == 0);
 }
 
-/* X_METRIC_<name>=<number>: a Prometheus-safe name, a finite number. */
+static size_t
+notify_digits(const char *s)
+{
+	size_t k = 0;
+
+	while (s[k] >= '0' && s[k] <= '9')
+		k++;
+	return (k);
+}
+
+/*
+ * A plain decimal number, as /metrics prints it back: -?D+(.D+)?([eE][+-]?D+)?
+ * and finite.  strtod alone takes " 1", "+1", "0x10", "inf" and "1e-400"
+ * (as 0): none of them is what the worker meant to show.
+ */
+static bool
+notify_number(const char *s, double *v)
+{
+	const char *p = s + (*s == '-');
+	bool nonzero;
+	size_t k;
+
+	if ((k = notify_digits(p)) == 0)
+		return (false);
+	nonzero = strspn(p, "0") < k;
+	p += k;
+	if (*p == '.') {
+		if ((k = notify_digits(p + 1)) == 0)
+			return (false);
+		nonzero = nonzero || strspn(p + 1, "0") < k;
+		p += 1 + k;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p += 1 + (p[1] == '+' || p[1] == '-');
+		if ((k = notify_digits(p)) == 0)
+			return (false);
+		p += k;
+	}
+	if (*p != '\0')
+		return (false);
+	*v = strtod(s, NULL);
+	/* Overflow gives inf; underflow 0 (or less than the digits said). */
+	return (isfinite(*v) && (*v != 0 || !nonzero));
+}
+
+/* X_METRIC_<name>=<number>: a Prometheus-safe name, a plain number. */
 static void
 notify_metric(const char *line, size_t len, struct notify_msg *m)
 {
 	const char *name = line + 9, *eq = memchr(line, '=', len);
-	char num[64], *end;
+	char num[64];
 	size_t nl, vl, k;
 	double v;
 
@@ -43,8 +97,7 @@ notify_metric(const char *line, size_t len, struct notify_msg *m)
 		return;
 	memcpy(num, eq + 1, vl);
 	num[vl] = '\0';
-	v = strtod(num, &end);
-	if (end == num || *end != '\0' || !isfinite(v))
+	if (!notify_number(num, &v))
 		return;
 	memcpy(m->metrics[m->nmetrics].name, name, nl);
 	m->metrics[m->nmetrics].name[nl] = '\0';
@@ -83,6 +136,37 @@ notify_parse(const char *buf, size_t len, struct notify_msg *m)
 	}
 }
 
+static int
+notify_shared(void)
+{
+	void *p;
+
+	if (notify_dropped_n != NULL)
+		return (0);
+	p = mmap(NULL, sizeof(*notify_dropped_n), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return (-1);
+	notify_dropped_n = p;
+	return (0);
+}
+
+void
+notify_drop(void)
+{
+	if (notify_dropped_n != NULL)
+		atomic_fetch_add_explicit(notify_dropped_n, 1,
+		    memory_order_relaxed);
+}
+
+uint64_t
+notify_dropped_total(void)
+{
+	if (notify_dropped_n == NULL)
+		return (0);
+	return (atomic_load_explicit(notify_dropped_n, memory_order_relaxed));
+}
+
 void
 notify_name(char *buf, size_t len, pid_t owner)
 {
@@ -97,6 +181,8 @@ notify_open(void)
 	socklen_t slen;
 	int fd, one = 1;
 
+	if (notify_shared() < 0)
+		return (-1);
 	notify_name(name, sizeof(name), getpid());
 	memcpy(sun.sun_path + 1, name + 1, strlen(name) - 1);
 	slen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name));

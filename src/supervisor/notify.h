@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define NOTIFY_MAX_METRICS	32
@@ -40,8 +41,18 @@ void	notify_parse(const char *buf, size_t len, struct notify_msg *);
 
 /* The socket's address as $NOTIFY_SOCKET gives it ("@pmtree-notify-PID"). */
 void	notify_name(char *buf, size_t len, pid_t owner);
-/* Binds this process's socket (abstract, SO_PASSCRED); -1 with errno. */
+/*
+ * Binds this process's socket (abstract, SO_PASSCRED); -1 with errno.  The
+ * first call also maps the tree's drop count, which forks inherit.
+ */
 int	notify_open(void);
+/*
+ * Counts a datagram dropped: not from a worker of the supervisor, or
+ * without credentials, or truncated.  One count for the whole tree.
+ */
+void	notify_drop(void);
+/* The datagrams every supervisor of the tree dropped since it started. */
+uint64_t notify_dropped_total(void);
 /*
  * Receives one datagram into BUF (NOTIFY_DGRAM_MAX bytes); its sender's pid
  * in *PID.  Returns its length, 0 for one to drop (no credentials,

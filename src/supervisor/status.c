@@ -12,6 +12,7 @@
 
 #include "format.h"
 #include "machine.h"
+#include "notify.h"
 #include "status.h"
 #include "units.h"
 #include "xmalloc.h"
@@ -309,6 +310,8 @@ status_write(struct obuf *b, const struct cfg_tree *t, struct nodetab *tab,
 	jw_int(b, "pid", r->pid);
 	jw_str(b, "version", PMTREE_VERSION);
 	jw_int(b, "uptime_ms", (long long)(now - r->started_ms));
+	/* The tree's sum: every supervisor counts in one shared page. */
+	jw_int(b, "notify_dropped", (long long)notify_dropped_total());
 	jw_key(b, "log", false);
 	log = json_dumps(r->log, JSON_COMPACT);
 	jw_raw(b, log != NULL ? log : "null");

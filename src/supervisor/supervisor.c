@@ -76,7 +76,6 @@ struct supervisor {
 	struct event		*sweep;		/* for orphans of finished workers */
 	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
 	struct event		*notify_ev;
-	unsigned long		 notify_dropped;	/* not from a worker of ours */
 	struct logconn		*logc;
 	struct nodetab		 tab;
 	struct ipc		*up;
@@ -566,7 +565,7 @@ sv_notify_cb(evutil_socket_t fd, short what, void *arg)
 	while ((n = notify_recv(fd, buf, &pid)) >= 0) {
 		if (n == 0 || pidmap_get(&sv->pids, pid, &i) < 0 ||
 		    sv->sm.slots[i].node->kind != CFG_WORKER) {
-			sv->notify_dropped++;
+			notify_drop();
 			continue;
 		}
 		notify_parse(buf, (size_t)n, &m);

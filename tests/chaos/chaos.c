@@ -350,7 +350,7 @@ proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 	char path[64], buf[1024], *p;
 	unsigned long long st = 0;
 	ssize_t n;
-	int fd, pp, k;
+	int fd, pp;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -361,11 +361,8 @@ proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 		return (false);
 	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %c %d", state, &pp) != 2)
-		return (false);
-	for (k = 3; k < 22 && p != NULL; k++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p + 1, "%llu", &st) != 1)
+	    sscanf(p + 1, " %c %d", state, &pp) != 2 ||
+	    chaos_stat_field(buf, CHAOS_STAT_STARTTIME, &st) < 0)
 		return (false);
 	*ppid = pp;
 	if (start != NULL)

@@ -131,6 +131,72 @@ START_TEST(many_errors_sorted)
 }
 END_TEST
 
+/* Runs `pmtree check` on bad/NAME: exit 2, and exactly the lines WANT. */
+static void
+expect_errors(const char *name, const char *const *want)
+{
+	char *file = corpus_file("bad", name), *all = NULL, *line;
+	struct run r;
+	size_t k;
+
+	for (k = 0; want[k] != NULL; k++) {
+		ck_assert_int_ne(asprintf(&line, "%s%s:%s\n", all ? all : "",
+		    file, want[k]), -1);
+		free(all);
+		all = line;
+	}
+	run_check(file, &r);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, all);
+	free(all);
+	run_free(&r);
+	free(file);
+}
+
+/* An integer key given a list or a mapping: said so, no stack bytes. */
+START_TEST(integer_given_a_container)
+{
+	static const char *const want[] = {
+		"9:12: intensity must be an integer ≥ 0 (got a mapping)",
+		"10:13: log.keep must be an integer ≥ 0 (got a list)",
+		"12:39: instances must be an integer ≥ 1 (got a list)",
+		"13:40: ready.fd must be an integer from 3 to 2147483647 "
+		    "(got a list)",
+		"14:48: normal_exit_codes must be an integer from 0 to 255 "
+		    "(got a list)",
+		"15:39: instances must be an integer ≥ 1 (got a mapping)",
+		NULL
+	};
+
+	expect_errors("int_containers.yaml", want);
+}
+END_TEST
+
+#define E4	"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"	/* éééé */
+#define E28	E4 E4 E4 E4 E4 E4 E4
+
+/*
+ * Newlines, tabs, ESC and DEL in values come out escaped: one error a
+ * line.  A long value is cut before a whole UTF-8 character.
+ */
+START_TEST(control_bytes_escaped)
+{
+	static const char *const want[] = {
+		"9:37: restart must be permanent, transient or temporary "
+		    "(got \"a\\nb\\x1b[31mc\")",
+		"10:41: stop_signal \"X\\r\\tY\\x7f\": unknown signal",
+		"11:12: bad name \"q\\nr\": use letters, digits, \"_\", \".\" and "
+		    "\"-\", not starting with \".\" or \"-\"",
+		"12:37: restart must be permanent, transient or temporary "
+		    "(got \"a" E28 "...\")",
+		NULL
+	};
+
+	expect_errors("control_chars.yaml", want);
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	char *want;
@@ -164,6 +230,8 @@ main(int argc, char **argv)
 	tcase_add_test(tc, bad_file);
 	tcase_add_test(tc, many_errors_sorted);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, integer_given_a_container);
+	tcase_add_test(tc, control_bytes_escaped);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -962,6 +962,72 @@ START_TEST(foreign_datagrams_are_dropped)
 }
 END_TEST
 
+/* The tree's count of dropped datagrams, as `status --json` shows it. */
+static long long
+notify_dropped(void)
+{
+	json_t *st = ctl_status(), *v = json_object_get(st, "notify_dropped");
+	long long n;
+
+	h_assert(json_is_integer(v), "status has notify_dropped");
+	n = json_integer_value(v);
+	json_decref(st);
+	return (n);
+}
+
+/* Sends MSG to the notify socket of the supervisor PID, as a stranger. */
+static void
+send_foreign(pid_t pid, const char *msg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    (size_t)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+	    "pmtree-notify-%d", (int)pid));
+	h_assert((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0,
+	    "socket");
+	h_assert(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sun,
+	    len) == (ssize_t)strlen(msg), "sendto %d: %s", (int)pid,
+	    strerror(errno));
+	close(fd);
+}
+
+/*
+ * doc/security.md: dropped datagrams are counted, and `status --json`
+ * shows the count of the whole tree (notify_dropped): those dropped by the
+ * root and those dropped by a group's supervisor add up.
+ */
+START_TEST(foreign_datagrams_are_counted)
+{
+	pid_t g;
+
+	h_yaml("children:\n"
+	    "  - {name: a, cmd: %s --foreign --mark %s}\n"
+	    "  - name: g\n"
+	    "    children:\n"
+	    "      - {name: b, cmd: %s --foreign --mark %s}\n",
+	    fxh(), marks(), fxh(), marks());
+	h_start_up(2);
+	/* Each sent STATUS=own after its child's datagram, on one socket. */
+	h_assert(H_UNTIL(status_text_is("a", "own") &&
+	    status_text_is("g/b", "own")), "both own STATUS came");
+	h_assert(notify_dropped() == 2, "the children's 2 datagrams counted "
+	    "(%lld)", notify_dropped());
+	g = h_find_title("pmtree: group g");
+	h_assert(g > 0, "group g");
+	send_foreign(g, "READY=1");
+	h_assert(H_UNTIL(notify_dropped() == 3), "ours to g counted (%lld)",
+	    notify_dropped());
+	send_foreign(H.run.pid, "STATUS=x");
+	h_assert(H_UNTIL(notify_dropped() == 4), "ours to the root counted "
+	    "(%lld)", notify_dropped());
+	h_assert(status_text_is("a", "own") && status_text_is("g/b", "own"),
+	    "and ignored");
+}
+END_TEST
+
 /* --- the HTTP endpoint -------------------------------------------------------- */
 
 static const char *const families[][2] = {
@@ -1238,6 +1304,7 @@ main(void)
 	tcase_add_test(tc, reloading_is_not_ready_until_ready);
 	tcase_add_test(tc, stopping_then_exit_follows_restart_type);
 	tcase_add_test(tc, foreign_datagrams_are_dropped);
+	tcase_add_test(tc, foreign_datagrams_are_counted);
 	suite_add_tcase(s, tc);
 	tc = h_tcase("http");
 	tcase_add_test(tc, http_routes);

@@ -218,6 +218,50 @@ START_TEST(metrics_malformed_ignored)
 }
 END_TEST
 
+/*
+ * Only plain decimal numbers, which /metrics prints back as they were
+ * meant: strtod alone took hex, leading spaces, a '+', "1." and ".5", and
+ * turned 1e-400 into 0.
+ */
+START_TEST(metric_values_plain_decimal)
+{
+	static const struct { const char *s; double v; } good[] = {
+		{ "0", 0 }, { "-0", 0 }, { "7", 7 }, { "007", 7 },
+		{ "-12", -12 }, { "0.25", 0.25 }, { "-2.5", -2.5 },
+		{ "1e3", 1e3 }, { "1E3", 1e3 }, { "1e+3", 1e3 },
+		{ "2.5e-3", 2.5e-3 }, { "-1.5E+10", -1.5e10 },
+		{ "0e-999", 0 }, { "0.000e5000", 0 }, { "1e-300", 1e-300 },
+		{ "1e-310", 1e-310 },		/* subnormal, still printable */
+		{ "1.7976931348623157e308", 1.7976931348623157e308 },
+		{ "18446744073709551616", 18446744073709551616.0 },
+	};
+	static const char *const bad[] = {
+		"0x10", "0X1A", "0x1p3", " 1", "1 ", "\t1", "1\t", "+1", "+0",
+		"1.", ".5", "-.5", "-", ".", "e5", "1e", "1e+", "1e-", "1e 5",
+		"1.e5", "--1", "-+1", "1-", "1_000", "1,5", "١",
+		"inf", "-inf", "INF", "infinity", "nan", "NAN", "-nan",
+		"nan(1)", "1e-400", "-1e-400", "0.0001e-330", "1e-324",
+		"1e309", "-1e309", "1.8e308", "1e99999999999999999999",
+		"1e-99999999999999999999",
+	};
+	char line[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "X_METRIC_v=%s", good[i].s);
+		parse(line, strlen(line));
+		ck_assert_msg(M.nmetrics == 1, "'%s' accepted", good[i].s);
+		expect_metric(0, "v", good[i].v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "X_METRIC_v=%s", bad[i]);
+		parse(line, strlen(line));
+		ck_assert_msg(M.nmetrics == 0, "'%s' ignored (taken as %.17g)",
+		    bad[i], M.nmetrics > 0 ? M.metrics[0].value : 0.0);
+	}
+}
+END_TEST
+
 /* At most NOTIFY_MAX_METRICS metrics a datagram: the first ones. */
 START_TEST(metrics_at_most_per_datagram)
 {
@@ -556,6 +600,7 @@ notify_suite(void)
 	tcase_add_test(tc, unknown_and_inexact_keys_ignored);
 	tcase_add_test(tc, metrics_well_formed);
 	tcase_add_test(tc, metrics_malformed_ignored);
+	tcase_add_test(tc, metric_values_plain_decimal);
 	tcase_add_test(tc, metrics_at_most_per_datagram);
 	tcase_add_test(tc, embedded_nuls);
 	tcase_add_test(tc, trailing_nul_accepted);
