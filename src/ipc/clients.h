@@ -16,7 +16,7 @@ enum client_kind {
 	CLIENT_KINDS
 };
 
-#define CLIENTS_CONTROL_MAX	64
+#define CLIENTS_CONTROL_MAX	1024
 #define CLIENTS_HTTP_MAX	256
 /* Per worker, and then some, kept for supervision: pipes, pidfds, spawns. */
 #define CLIENTS_RESERVE_PER_WORKER	4

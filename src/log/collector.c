@@ -140,6 +140,25 @@ collector_error(struct collector *c, struct logfile *lf, const char *what)
 	lf->failing = true;
 }
 
+/*
+ * A file writes again: once no file fails, status stops showing the last
+ * error, which would otherwise say the disk is full long after it was not.
+ */
+static void
+collector_recovered(struct collector *c)
+{
+	const struct file *f;
+	unsigned h;
+
+	for (h = 0; h < FILE_BUCKETS; h++) {
+		for (f = c->files[h]; f != NULL; f = f->next) {
+			if (f->lf.failing)
+				return;
+		}
+	}
+	c->shm->last_error[0] = '\0';
+}
+
 static uint32_t
 name_hash(const char *p)
 {
@@ -570,6 +589,7 @@ stream_commit(struct stream *s, struct logfile *lf, size_t take, size_t skip,
 		if (lf->failing) {
 			lf->failing = false;
 			evlog("pmtree", "log collector: writing %s again", lf->path);
+			collector_recovered(c);
 		}
 		mark = &j->read;
 	}

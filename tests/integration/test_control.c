@@ -890,7 +890,7 @@ expect_group(json_t *g, const char *path, const char *name, pid_t pid,
 }
 
 static const char *const top_keys[] = { "name", "pid", "version",
-    "uptime_ms", "log", "tree", NULL };
+    "uptime_ms", "notify_dropped", "log", "tree", NULL };
 static const char *const log_keys[] = { "pid", "state", "restarts", "lines",
     "bytes", "errors", "last_error", NULL };
 

@@ -1478,6 +1478,100 @@ START_TEST(unwritable_folder)
 }
 END_TEST
 
+/* log.last_error from status: a copy to free, or NULL if it is null. */
+static char *
+last_error(void)
+{
+	json_t *log = status_log();
+	const char *v = json_string_value(json_object_get(log, "last_error"));
+	char *r = NULL;
+
+	h_assert(v != NULL || json_is_null(json_object_get(log, "last_error")),
+	    "last_error is a string or null");
+	if (v != NULL)
+		ck_assert_ptr_nonnull(r = strdup(v));
+	json_decref(log);
+	return (r);
+}
+
+static bool
+last_error_null(void)
+{
+	char *last = last_error();
+
+	free(last);
+	return (last == NULL);
+}
+
+/* logs/DIR cannot hold files (as unwritable_folder does it), or can again. */
+static void
+folder_broken(const char *dir, bool broken)
+{
+	bool root = geteuid() == 0;
+
+	if (broken && root)
+		touch(logf_(dir));
+	else if (broken)
+		ck_assert(mkdir(logf_(dir), 0555) == 0);
+	else if (root)
+		ck_assert(unlink(logf_(dir)) == 0 && mkdir(logf_(dir), 0755) == 0);
+	else
+		ck_assert(chmod(logf_(dir), 0755) == 0);
+}
+
+/*
+ * log.last_error goes back to null once every file writes again, and not
+ * before: logs/api and logs/db both fail; once api is fixed db still
+ * fails, and the error stays; once db is fixed too, it is null.
+ */
+START_TEST(last_error_clears_when_writing_again)
+{
+	uint64_t until;
+	json_t *log;
+	char *last;
+
+	ck_assert(mkdir(at("logs"), 0755) == 0);
+	folder_broken("api", true);
+	folder_broken("db", true);
+	tree("", "children:\n"
+	    "  - name: api\n"
+	    "    children:\n"
+	    "      - {name: web, cmd: @WRITER@ --lines 20 --stay}\n"
+	    "  - name: db\n"
+	    "    children:\n"
+	    "      - {name: sql, cmd: @WRITER@ --lines 20 --stay}\n");
+	h_start_up(2);
+	h_assert(H_UNTIL(h_file_has(H.log, "api/web.log: ") &&
+	    h_file_has(H.log, "db/sql.log: ")), "both failures told");
+	last = last_error();
+	h_assert(last != NULL && strstr(last, ".log: ") != NULL,
+	    "last_error set: %s", last ? last : "null");
+	free(last);
+
+	/* db still fails, and is retried each second: the error stays. */
+	folder_broken("api", false);
+	wait_size(logf_("api/web.log"), (off_t)(20 * rec_size("api/web", 40)),
+	    H_DEADLINE_MS);
+	h_assert(H_UNTIL(h_file_has(H.log, "api/web.log again")),
+	    "api's recovery told");
+	for (until = h_now_ms() + 1500; h_now_ms() < until; h_nap()) {
+		last = last_error();
+		h_assert(last != NULL, "last_error null while db fails");
+		free(last);
+	}
+
+	folder_broken("db", false);
+	wait_size(logf_("db/sql.log"), (off_t)(20 * rec_size("db/sql", 40)),
+	    H_DEADLINE_MS);
+	h_assert(H_UNTIL(h_file_has(H.log, "db/sql.log again")),
+	    "db's recovery told");
+	h_assert(H_UNTIL(last_error_null()), "last_error back to null");
+	log = status_log();
+	h_assert(jint(log, "errors") > 0, "the errors are still counted");
+	json_decref(log);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1508,6 +1602,7 @@ main(void)
 	tcase_add_test(tc, logs_usage_and_errors);
 	tcase_add_test(tc, logs_follow);
 	tcase_add_test(tc, unwritable_folder);
+	tcase_add_test(tc, last_error_clears_when_writing_again);
 	suite_add_tcase(s, tc);
 	tcase_set_tags(gaps, "spec_gap");
 	tcase_add_test(gaps, collector_sigkill_exactly_once);
