@@ -20,6 +20,7 @@
 #include "evlog.h"
 #include "fsutil.h"
 #include "ipc.h"
+#include "listener.h"
 #include "xmalloc.h"
 
 struct control_conn {
@@ -34,16 +35,13 @@ struct control_conn {
 	int			 draining;	/* reads on once the reply is out */
 };
 
-#define CONTROL_PAUSE_MS 100	/* out of fds: accept nothing for a moment */
 #define CONTROL_PRIORITY 2	/* after supervision (see root.c) */
 /* Replies not yet read by their clients, all connections together. */
 #define CONTROL_OUT_TOTAL (64 * 1024 * 1024)
 
 struct control {
 	struct event_base	*base;
-	int			 fd;
-	struct event		*lis;
-	struct event		*pause;
+	struct listener		*lis;
 	char			*path;
 	control_fn		*fn;
 	void			*arg;
@@ -362,50 +360,21 @@ control_add(struct control *ctl, int fd)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-/*
- * Out of fds (EMFILE): the pending connection stays pending and the socket
- * readable, so accepting again at once would spin.  Pause, then retry.
- * Over the cap, the newest client is the one turned away.
- */
+/* Over the cap, the newest client is the one turned away. */
 static void
-control_accept_cb(evutil_socket_t lfd, short what, void *arg)
+control_accept(int fd, void *arg)
 {
 	struct control *ctl = arg;
-	struct timeval tv = { 0, CONTROL_PAUSE_MS * 1000 };
 	char why[128];
-	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
-			continue;
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
-		    errno == ENOBUFS || errno == ENOMEM)) {
-			evlog("pmtree", "control socket: accept: %s; pausing %d ms",
-			    strerror(errno), CONTROL_PAUSE_MS);
-			event_del(ctl->lis);
-			evtimer_add(ctl->pause, &tv);
-			return;
-		}
-		if (fd < 0)
-			return;
-		if (!control_peer_ok(fd)) {
-			snprintf(why, sizeof(why), "permission denied: only uid %d "
-			    "and root may use this tree", (int)getuid());
-			control_refuse(fd, why);
-		} else if (!clients_admit(CLIENT_CONTROL))
-			control_refuse(fd, "too many connections: try again");
-		else
-			control_add(ctl, fd);
-	}
-}
-
-static void
-control_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct control *ctl = arg;
-
-	event_add(ctl->lis, NULL);
+	if (!control_peer_ok(fd)) {
+		snprintf(why, sizeof(why), "permission denied: only uid %d "
+		    "and root may use this tree", (int)getuid());
+		control_refuse(fd, why);
+	} else if (!clients_admit(CLIENT_CONTROL))
+		control_refuse(fd, "too many connections: try again");
+	else
+		control_add(ctl, fd);
 }
 
 static int
@@ -448,19 +417,16 @@ control_open(struct event_base *base, const char *path, control_fn *fn,
 		return (NULL);
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->base = base;
-	ctl->fd = fd;
 	ctl->fn = fn;
 	ctl->arg = arg;
 	ctl->path = xstrdup(path);
-	ctl->lis = event_new(base, fd, EV_READ | EV_PERSIST, control_accept_cb,
-	    ctl);
-	ctl->pause = evtimer_new(base, control_resume, ctl);
-	if (ctl->lis == NULL || ctl->pause == NULL) {
+	ctl->lis = listener_new(base, fd, "control socket", CONTROL_PRIORITY,
+	    control_accept, ctl);
+	if (ctl->lis == NULL) {
+		close(fd);
 		control_close(ctl);
 		return (NULL);
 	}
-	event_priority_set(ctl->lis, CONTROL_PRIORITY);
-	event_add(ctl->lis, NULL);
 	return (ctl);
 }
 
@@ -481,11 +447,7 @@ control_close(struct control *ctl)
 		return;
 	while (ctl->conns != NULL)
 		conn_free(ctl->conns);
-	if (ctl->lis != NULL)
-		event_free(ctl->lis);
-	if (ctl->pause != NULL)
-		event_free(ctl->pause);
-	close(ctl->fd);
+	listener_free(ctl->lis);
 	(void)unlink(ctl->path);
 	xfree(ctl->path);
 	xfree(ctl);
