@@ -24,6 +24,7 @@
 #include "evlog.h"
 #include "format.h"
 #include "http.h"
+#include "listener.h"
 #include "machine.h"
 #include "status.h"
 #include "supervisor.h"
@@ -34,7 +35,6 @@
 #define HTTP_SEND_S		10	/* then for the whole answer */
 #define HTTP_MAX_HEAD		8192
 #define HTTP_MAX_TARGETS	4096
-#define HTTP_PAUSE_MS		100	/* out of fds: accept nothing for a moment */
 #define HTTP_PRIORITY		2	/* after supervision (see supervisor.c) */
 
 struct hconn {
@@ -53,9 +53,7 @@ struct hconn {
 
 struct http {
 	struct event_base	*base;
-	int			 fd;
-	struct event		*lis;
-	struct event		*pause;
+	struct listener		*lis;
 	struct hconn		*conns;
 	struct http_view	 view;
 };
@@ -518,63 +516,37 @@ http_refuse(int fd)
 }
 
 static void
-http_resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct http *h = arg;
-
-	event_add(h->lis, NULL);
-}
-
-static void
-http_accept_cb(evutil_socket_t lfd, short what, void *arg)
+http_accept(int fd, void *arg)
 {
 	struct http *h = arg;
 	struct timeval tv = { HTTP_DEADLINE_S, 0 };
 	struct hconn *c;
-	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
-			continue;
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
-		    errno == ENOBUFS || errno == ENOMEM)) {
-			struct timeval p = { 0, HTTP_PAUSE_MS * 1000 };
-
-			evlog("pmtree", "control.http: accept: %s; pausing %d ms",
-			    strerror(errno), HTTP_PAUSE_MS);
-			event_del(h->lis);
-			evtimer_add(h->pause, &p);
-			return;
-		}
-		if (fd < 0)
-			return;
-		if (!clients_admit(CLIENT_HTTP)) {
-			http_refuse(fd);
-			continue;
-		}
-		c = xcalloc(1, sizeof(*c));
-		c->h = h;
-		c->fd = fd;
-		c->ev = event_new(h->base, fd, EV_READ | EV_PERSIST, hconn_read_cb, c);
-		c->deadline = evtimer_new(h->base, hconn_deadline_cb, c);
-		if (c->ev == NULL || c->deadline == NULL) {
-			if (c->ev != NULL)
-				event_free(c->ev);
-			xfree(c);
-			close(fd);
-			clients_leave(CLIENT_HTTP);
-			continue;
-		}
-		event_priority_set(c->ev, HTTP_PRIORITY);
-		event_priority_set(c->deadline, HTTP_PRIORITY);
-		c->next = h->conns;
-		if (h->conns != NULL)
-			h->conns->prev = c;
-		h->conns = c;
-		event_add(c->ev, NULL);
-		evtimer_add(c->deadline, &tv);
+	if (!clients_admit(CLIENT_HTTP)) {
+		http_refuse(fd);
+		return;
 	}
+	c = xcalloc(1, sizeof(*c));
+	c->h = h;
+	c->fd = fd;
+	c->ev = event_new(h->base, fd, EV_READ | EV_PERSIST, hconn_read_cb, c);
+	c->deadline = evtimer_new(h->base, hconn_deadline_cb, c);
+	if (c->ev == NULL || c->deadline == NULL) {
+		if (c->ev != NULL)
+			event_free(c->ev);
+		xfree(c);
+		close(fd);
+		clients_leave(CLIENT_HTTP);
+		return;
+	}
+	event_priority_set(c->ev, HTTP_PRIORITY);
+	event_priority_set(c->deadline, HTTP_PRIORITY);
+	c->next = h->conns;
+	if (h->conns != NULL)
+		h->conns->prev = c;
+	h->conns = c;
+	event_add(c->ev, NULL);
+	evtimer_add(c->deadline, &tv);
 }
 
 /* "host:port", "[::1]:port": the host is everything before the last colon. */
@@ -639,24 +611,19 @@ struct http *
 http_open(struct event_base *base, const char *addr, const struct http_view *v)
 {
 	struct http *h;
-	int fd, err;
+	int fd;
 
 	if ((fd = http_listen(addr)) < 0)
 		return (NULL);
 	h = xcalloc(1, sizeof(*h));
 	h->base = base;
-	h->fd = fd;
 	h->view = *v;
-	h->lis = event_new(base, fd, EV_READ | EV_PERSIST, http_accept_cb, h);
-	h->pause = evtimer_new(base, http_resume_cb, h);
-	if (h->lis == NULL || h->pause == NULL) {
-		err = errno;
-		http_close(h);
-		errno = err != 0 ? err : ENOMEM;
+	if ((h->lis = listener_new(base, fd, "control.http", HTTP_PRIORITY,
+	    http_accept, h)) == NULL) {
+		close(fd);
+		xfree(h);
 		return (NULL);
 	}
-	event_priority_set(h->lis, HTTP_PRIORITY);
-	event_add(h->lis, NULL);
 	return (h);
 }
 
@@ -667,10 +634,6 @@ http_close(struct http *h)
 		return;
 	while (h->conns != NULL)
 		hconn_free(h->conns);
-	if (h->lis != NULL)
-		event_free(h->lis);
-	if (h->pause != NULL)
-		event_free(h->pause);
-	close(h->fd);
+	listener_free(h->lis);
 	xfree(h);
 }
