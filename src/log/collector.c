@@ -134,7 +134,7 @@ collector_error(struct collector *c, struct logfile *lf, const char *what)
 {
 	c->shm->errors++;
 	snprintf(c->shm->last_error, sizeof(c->shm->last_error), "%s %s: %s",
-	    what, lf->path, strerror(errno));
+	    what, lf->path, logfile_strerror(lf, errno));
 	if (!lf->failing)
 		evlog("pmtree", "log collector: %s", c->shm->last_error);
 	lf->failing = true;
@@ -179,12 +179,13 @@ file_hash(const char *p)
 static struct logfile *
 file_open(struct collector *c, struct file *f)
 {
-	char path[2 * PATH_MAX];
+	char name[PATH_MAX];
 
 	if (f->open)
 		return (&f->lf);
-	snprintf(path, sizeof(path), "%s/%s.log", c->set.dir, f->wpath);
-	if (logfile_open(&f->lf, path, c->set.max_size, c->set.keep) < 0)
+	snprintf(name, sizeof(name), "%s.log", f->wpath);
+	if (logfile_open(&f->lf, c->set.dir, name, c->set.max_size,
+	    c->set.keep) < 0)
 		collector_error(c, &f->lf, "open");
 	f->open = true;
 	return (&f->lf);

@@ -4,7 +4,7 @@
  */
 #include <sys/file.h>
 
-#include <limits.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +21,22 @@ static struct logfile	evlog_file = { .fd = -1 };
 int
 evlog_open(const char *dir, uint64_t max_size, unsigned keep)
 {
-	char path[PATH_MAX];
+	int saved;
 
-	if (snprintf(path, sizeof(path), "%s/pmtree.log", dir) >= (int)sizeof(path))
-		return (-1);
 	evlog_close();
-	if (logfile_open(&evlog_file, path, max_size, keep) < 0) {
+	if (logfile_open(&evlog_file, dir, "pmtree.log", max_size, keep) < 0) {
+		saved = errno;
 		logfile_close(&evlog_file);
+		errno = saved;
 		return (-1);
 	}
 	return (0);
+}
+
+const char *
+evlog_strerror(int err)
+{
+	return (logfile_strerror(&evlog_file, err));
 }
 
 int

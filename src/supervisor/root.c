@@ -148,7 +148,7 @@ root_signal(struct supervisor *sv, int sig, void *arg)
 		if (evlog_open(r->tree->log.dir, r->tree->log.max_size,
 		    r->tree->log.keep) < 0)
 			evlog("pmtree", "reopening %s/pmtree.log: %s",
-			    r->tree->log.dir, strerror(errno));
+			    r->tree->log.dir, evlog_strerror(errno));
 		logsup_reopen(r->logs);
 		return;
 	}
@@ -298,7 +298,7 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 		goto out;
 	if (evlog_open(t->log.dir, t->log.max_size, t->log.keep) < 0) {
 		fprintf(stderr, "pmtree: open %s/pmtree.log: %s\n", t->log.dir,
-		    strerror(errno));
+		    evlog_strerror(errno));
 		goto out;
 	}
 	if (o->daemon && root_daemonize(&r) < 0) {

@@ -23,11 +23,6 @@
 #define H_MAXRUNS	8
 
 /* snprintf into an array, aborting the test if it does not fit. */
-#define H_FMT(buf, ...) do {						\
-	int h_n_ = snprintf((buf), sizeof(buf), __VA_ARGS__);		\
-	if (h_n_ < 0 || (size_t)h_n_ >= sizeof(buf))			\
-		ck_abort_msg("path too long");				\
-} while (0)
 #define H_MAXPROCS	65536	/* above pid_max: a busy machine has thousands */
 
 struct h H;

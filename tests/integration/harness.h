@@ -62,6 +62,13 @@ extern struct h H;
 })
 #define H_UNTIL(expr)	H_UNTIL_MS(H_DEADLINE_MS, expr)
 
+/* snprintf into the array BUF, aborting the test if it does not fit. */
+#define H_FMT(buf, ...) do {						\
+	int h_n_ = snprintf((buf), sizeof(buf), __VA_ARGS__);		\
+	if (h_n_ < 0 || (size_t)h_n_ >= sizeof(buf))			\
+		ck_abort_msg("path too long");				\
+} while (0)
+
 /* ck_assert_msg that first dumps pmtree's log and output to stderr. */
 #define h_assert(expr, ...) do {					\
 	bool h_c_ = (expr);						\

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@ proc_ids(pid_t pid, char *uid, char *gid, size_t len)
 {
 	char path[64], *s, *u, *g;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	H_FMT(path, "/proc/%d/status", (int)pid);
 	s = h_read(path);
 	h_assert(s != NULL, "read %s", path);
 	u = strstr(s, "\nUid:\t");
@@ -140,6 +142,216 @@ START_TEST(unknown_user_is_a_config_error)
 }
 END_TEST
 
+/* --- symbolic links and other traps in log.dir ------------------------- */
+
+/* The command of a worker printing a line every 20 ms. */
+static void
+ticker(char *cmd, size_t len)
+{
+	const char *w = getenv("FX_WRITER");
+
+	h_assert(w != NULL, "FX_WRITER is not set (run with meson test)");
+	snprintf(cmd, len, "%s --lines 1000000 --every 20", w);
+}
+
+/* <dir>/SUB, made now. */
+static void
+folder(const char *sub, char *path, size_t len)
+{
+	h_assert(snprintf(path, len, "%s/%s", H.dir, sub) < (int)len, "%s", sub);
+	h_assert(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s", path);
+}
+
+static void
+plant(const char *target, const char *sub)
+{
+	char path[PATH_MAX];
+
+	H_FMT(path, "%s/%s", H.dir, sub);
+	h_assert(symlink(target, path) == 0, "symlink %s: %s", path,
+	    strerror(errno));
+}
+
+static long
+size_of(const char *path)
+{
+	struct stat st;
+
+	return (stat(path, &st) == 0 ? (long)st.st_size : -1);
+}
+
+/* PATH exists and has more than N lines. */
+static bool
+grows_past(const char *path, int n)
+{
+	return (h_lines(path) > n);
+}
+
+/*
+ * A dangling b.log -> outside/x planted before the start: b's lines are
+ * held back (its file is refused and logged), outside/x is never created,
+ * a.log is written all along, and b.log is still the link.  Once the link
+ * is removed, b.log gets b's lines from the first.
+ */
+START_TEST(log_dangling_symlink_not_created)
+{
+	char tick[PATH_MAX], out[PATH_MAX], x[PATH_MAX], logs[PATH_MAX],
+	    a[PATH_MAX], b[PATH_MAX];
+	struct stat st;
+
+	ticker(tick, sizeof(tick));
+	folder("outside", out, sizeof(out));
+	folder("logs", logs, sizeof(logs));
+	H_FMT(x, "%s/x", out);
+	plant(x, "logs/b.log");
+	h_yaml("children:\n  - {name: a, cmd: %s}\n  - {name: b, cmd: %s}\n",
+	    tick, tick);
+	h_start_up(2);
+	H_FMT(a, "%s/a.log", logs);
+	H_FMT(b, "%s/b.log", logs);
+	h_assert(H_UNTIL(h_log_count("b.log: a symbolic link, not followed") ==
+	    1), "the refusal of b.log is logged once");
+	h_assert(H_UNTIL(grows_past(a, 20)), "a.log is written");
+	h_assert(access(x, F_OK) < 0 && errno == ENOENT, "outside/x created");
+	h_assert(lstat(b, &st) == 0 && S_ISLNK(st.st_mode), "b.log replaced");
+	h_assert(ctl("status", "--json", NULL) == 0 && strstr(CTL.out,
+	    "a symbolic link, not followed") != NULL,
+	    "status shows the refusal as log.last_error");
+	/* The link removed: b's lines waited, from its first one on. */
+	h_assert(unlink(b) == 0, "unlink %s", b);
+	h_assert(H_UNTIL(grows_past(b, 5)), "b.log is written once a file");
+	h_assert(h_file_has(b, " 0000000000 ") && h_file_has(b, " 0000000001 "),
+	    "b's first lines were kept");
+}
+END_TEST
+
+/*
+ * As a logrotate run by the folder's owner would: a.log renamed away, a
+ * symbolic link to another file put in its place, USR1.  The root does
+ * not write through it: the other file stays as it was.
+ */
+START_TEST(log_symlink_after_usr1_not_followed)
+{
+	char tick[PATH_MAX], out[PATH_MAX], victim[PATH_MAX], a[PATH_MAX],
+	    moved[PATH_MAX], b[PATH_MAX];
+	int n;
+
+	ticker(tick, sizeof(tick));
+	folder("outside", out, sizeof(out));
+	H_FMT(victim, "%s/victim", out);
+	h_write("outside/victim", "precious\n");
+	h_yaml("children:\n  - {name: a, cmd: %s}\n  - {name: b, cmd: %s}\n",
+	    tick, tick);
+	h_start_up(2);
+	H_FMT(a, "%s/logs/a.log", H.dir);
+	H_FMT(b, "%s/logs/b.log", H.dir);
+	H_FMT(moved, "%s/logs/a.log.old", H.dir);
+	h_assert(H_UNTIL(grows_past(a, 5)), "a.log is written");
+	h_assert(rename(a, moved) == 0, "rename a.log");
+	plant(victim, "logs/a.log");
+	h_signal(SIGUSR1);
+	h_assert(H_UNTIL(h_log_count("a.log: a symbolic link, not followed") ==
+	    1), "the refusal of a.log is logged");
+	/* b's lines after the reopen show the collector went on. */
+	n = h_lines(b);
+	h_assert(H_UNTIL(grows_past(b, n + 20)), "b.log is written");
+	h_assert(size_of(victim) == 9 && h_file_has(victim, "precious\n"),
+	    "the other file was written to (%ld bytes)", size_of(victim));
+}
+END_TEST
+
+/* A group folder that is a link: nothing is written where it points. */
+START_TEST(log_symlinked_group_folder_not_followed)
+{
+	char tick[PATH_MAX], out[PATH_MAX], w[PATH_MAX];
+
+	ticker(tick, sizeof(tick));
+	folder("outside", out, sizeof(out));
+	folder("logs", w, sizeof(w));
+	plant(out, "logs/g");
+	h_yaml("children:\n  - {name: s, cmd: %s}\n"
+	    "  - name: g\n    children:\n      - {name: w, cmd: %s}\n",
+	    tick, tick);
+	h_start_up(2);
+	h_assert(H_UNTIL(h_log_count("g/w.log: a folder on its way is a "
+	    "symbolic link, not followed") == 1), "the refusal is logged");
+	H_FMT(w, "%s/w.log", out);
+	h_assert(access(w, F_OK) < 0 && errno == ENOENT, "outside/w.log made");
+	H_FMT(w, "%s/logs/s.log", H.dir);
+	h_assert(H_UNTIL(grows_past(w, 20)), "s.log is written");
+}
+END_TEST
+
+/*
+ * pmtree.log a link at the start: `run` refuses, says why, creates
+ * nothing; replaced by a link while running, USR1: not followed either.
+ */
+START_TEST(log_symlinked_pmtree_log_not_followed)
+{
+	const char *argv[] = { getenv("PMTREE_BIN"), "run", H.yaml, NULL };
+	char out[PATH_MAX], p[PATH_MAX], moved[PATH_MAX];
+	int n;
+
+	folder("outside", out, sizeof(out));
+	folder("logs", p, sizeof(p));
+	H_FMT(p, "%s/p", out);
+	plant(p, "logs/pmtree.log");
+	h_yaml("children:\n  - {name: s, cmd: @SLEEPER@}\n");
+	h_assert(ctl_exec(NULL, argv) != 0, "run refused");
+	h_assert(CTL.err != NULL && strstr(CTL.err, "pmtree.log: a symbolic "
+	    "link, not followed") != NULL, "run says why (got %s)", CTL.err);
+	h_assert(access(p, F_OK) < 0 && errno == ENOENT, "outside/p created");
+	h_assert(h_starts_of("s") == 0, "nothing started");
+
+	h_assert(unlink(H.log) == 0, "unlink the link");
+	h_start_up(1);
+	H_FMT(moved, "%s.old", H.log);
+	h_write("outside/p", "precious\n");
+	h_assert(rename(H.log, moved) == 0, "rename pmtree.log");
+	plant(p, "logs/pmtree.log");
+	h_signal(SIGUSR1);
+	h_assert(H_UNTIL(h_file_has(H.run.err, "reopening ") &&
+	    h_file_has(H.run.err, "pmtree.log: a symbolic link, not followed")),
+	    "the refusal is on pmtree's stderr");
+	n = h_starts_of("s");
+	h_assert(h_kill(h_pid_of("s", 0), SIGKILL), "kill s");
+	h_assert(H_UNTIL(h_starts_of("s") > n), "s restarted");
+	h_assert(size_of(p) == 9, "the other file was written to (%ld bytes)",
+	    size_of(p));
+}
+END_TEST
+
+/*
+ * A FIFO (which would hold a plain open forever) and a hard link to
+ * another file, planted as log files: both refused and logged, the tree
+ * goes on.
+ */
+START_TEST(log_fifo_and_hard_link_refused)
+{
+	char tick[PATH_MAX], logs[PATH_MAX], path[PATH_MAX], victim[PATH_MAX];
+
+	ticker(tick, sizeof(tick));
+	folder("logs", logs, sizeof(logs));
+	H_FMT(path, "%s/f.log", logs);
+	h_assert(mkfifo(path, 0644) == 0, "mkfifo %s", path);
+	h_write("victim", "precious\n");
+	H_FMT(victim, "%s/victim", H.dir);
+	H_FMT(path, "%s/h.log", logs);
+	h_assert(link(victim, path) == 0, "link %s", path);
+	h_yaml("children:\n  - {name: f, cmd: %s}\n  - {name: h, cmd: %s}\n"
+	    "  - {name: s, cmd: %s}\n", tick, tick, tick);
+	h_start_up(3);
+	h_assert(H_UNTIL(h_log_count("f.log: not a regular file, not written") ==
+	    1), "the FIFO is refused");
+	h_assert(H_UNTIL(h_log_count("h.log: a file with other hard links, "
+	    "not written") == 1), "the hard link is refused");
+	H_FMT(path, "%s/s.log", logs);
+	h_assert(H_UNTIL(grows_past(path, 20)), "s.log is written");
+	h_assert(size_of(victim) == 9, "the linked file was written to");
+	h_assert(ctl("status", NULL) == 0, "status answers");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -151,6 +363,11 @@ main(void)
 	tcase_add_test(tc, user_and_group_dropped);
 	tcase_add_test(tc, user_refused_when_not_root);
 	tcase_add_test(tc, unknown_user_is_a_config_error);
+	tcase_add_test(tc, log_dangling_symlink_not_created);
+	tcase_add_test(tc, log_symlink_after_usr1_not_followed);
+	tcase_add_test(tc, log_symlinked_group_folder_not_followed);
+	tcase_add_test(tc, log_symlinked_pmtree_log_not_followed);
+	tcase_add_test(tc, log_fifo_and_hard_link_refused);
 	suite_add_tcase(s, tc);
 	return (h_main(s));
 }
