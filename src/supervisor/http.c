@@ -26,6 +26,7 @@
 #include "http.h"
 #include "listener.h"
 #include "machine.h"
+#include "notify.h"
 #include "status.h"
 #include "supervisor.h"
 #include "target.h"
@@ -269,8 +270,17 @@ http_metrics(struct http *h, struct hconn *req)
 	uint64_t now = supervisor_now();
 	size_t f;
 
+	char line[256];
+	int n;
+
 	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++)
 		http_family(h, &b, f, now);
+	n = snprintf(line, sizeof(line), "# HELP pmtree_notify_dropped_total "
+	    "Notify datagrams the tree's supervisors dropped (not from one of "
+	    "their workers).\n# TYPE pmtree_notify_dropped_total counter\n"
+	    "pmtree_notify_dropped_total %llu\n",
+	    (unsigned long long)notify_dropped_total());
+	obuf_add(&b, line, (size_t)n);
 	http_custom(h, &b);
 	http_send(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
 	    b.p != NULL ? b.p : "", b.len);

@@ -1001,9 +1001,10 @@ send_foreign(pid_t pid, const char *msg)
  */
 START_TEST(foreign_datagrams_are_counted)
 {
+	int port = free_port();
 	pid_t g;
 
-	h_yaml("children:\n"
+	yaml_http(port, "children:\n"
 	    "  - {name: a, cmd: %s --foreign --mark %s}\n"
 	    "  - name: g\n"
 	    "    children:\n"
@@ -1025,6 +1026,8 @@ START_TEST(foreign_datagrams_are_counted)
 	    "(%lld)", notify_dropped());
 	h_assert(status_text_is("a", "own") && status_text_is("g/b", "own"),
 	    "and ignored");
+	h_assert(metrics_has(port, "# TYPE pmtree_notify_dropped_total counter") &&
+	    metrics_has(port, "pmtree_notify_dropped_total 4"), "/metrics has it");
 }
 END_TEST
 
