@@ -9,9 +9,19 @@ static size_t clients_max[CLIENT_KINDS] = { CLIENTS_CONTROL_MAX,
  * three quarters to HTTP, each at most its own cap and at least one, so
  * that the owner can always ask.
  */
+static size_t clients_nofile;
+
 void
 clients_limit(size_t nofile, size_t nworkers)
 {
+	clients_nofile = nofile;
+	clients_workers(nworkers);
+}
+
+void
+clients_workers(size_t nworkers)
+{
+	size_t nofile = clients_nofile;
 	size_t reserve = CLIENTS_RESERVE + CLIENTS_RESERVE_PER_WORKER * nworkers;
 	size_t left = nofile > reserve ? nofile - reserve : 0;
 

@@ -24,6 +24,8 @@ enum client_kind {
 
 /* The caps, from the open-file limit NOFILE and the tree's NWORKERS. */
 void	clients_limit(size_t nofile, size_t nworkers);
+/* The caps again, once a reload or a scale made the tree NWORKERS big. */
+void	clients_workers(size_t nworkers);
 /* A new connection of KIND: true if admitted (then clients_leave once). */
 bool	clients_admit(enum client_kind);
 void	clients_leave(enum client_kind);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clients.h"
 #include "command.h"
 #include "control.h"
 #include "evlog.h"
@@ -855,6 +856,7 @@ commands_reload(struct commands *c, struct control_conn *conn)
 	logsup_settings(c->logs, t);
 	c->tree = t;
 	supervisor_reload(c->sv, t, supervisor_gen(c->sv) + 1);
+	clients_workers(t->nworkers);
 	if (conn != NULL)
 		commands_wait(c, p);
 	else
@@ -865,6 +867,21 @@ void
 commands_hangup(struct commands *c)
 {
 	commands_reload(c, NULL);
+}
+
+/* The worker instances the tree runs now. */
+static size_t
+commands_instances(struct commands *c)
+{
+	struct nodetab *tab = supervisor_table(c->sv);
+	size_t n = 0;
+	unsigned id;
+
+	for (id = 0; id < c->tree->nnodes; id++) {
+		if (c->tree->nodes[id]->kind == CFG_WORKER)
+			n += nodetab_count(tab, id);
+	}
+	return (n);
 }
 
 /* `scale TARGET N`: every worker TARGET names runs N instances. */
@@ -921,6 +938,7 @@ commands_scale(struct commands *c, struct control_conn *conn, json_t *req)
 			return;
 		}
 	}
+	clients_workers(commands_instances(c));
 	commands_watch(c, p, v, nv);
 	xfree(v);
 	commands_wait(c, p);

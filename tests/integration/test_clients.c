@@ -285,22 +285,20 @@ END_TEST
 /*
  * More control connections than the cap: the newest are told and closed.
  * At an open-file limit of 1,024 with one worker, the cap is a quarter of
- * what supervision's reserve leaves: (1,024 - 128 - 4) / 4 = 223.
+ * what supervision's reserve leaves: (1,024 - 128 - 4) / 4 = 223; scaled
+ * to 100 workers, (1,024 - 128 - 400) / 4 = 124.
  */
 #define CONTROL_CAP_AT_1024	223
+#define CONTROL_CAP_AT_1024_100	124
 
-START_TEST(control_connections_capped)
+/* CAP + 16 connections: the last 16 refused, status answers after. */
+static void
+crowd_control(int cap)
 {
 	static struct ctlconn cc[CONTROL_CAP_AT_1024 + 16];
-	struct rlimit low = { ROOT_NOFILE, ROOT_NOFILE };
-	int j, n = CONTROL_CAP_AT_1024 + 16, refused = 0;
+	int j, n = cap + 16, refused = 0;
 	char *line;
 
-	/* This test's own process (Check forks one per test): never restored. */
-	ck_assert(setrlimit(RLIMIT_NOFILE, &low) == 0);
-	asan_small_quarantine();
-	h_yaml("children:\n  - {name: s, cmd: @SLEEPER@}\n");
-	h_start_up(1);
 	for (j = 0; j < n; j++)
 		ctl_open(&cc[j], NULL);
 	for (j = 0; j < n; j++) {
@@ -311,12 +309,26 @@ START_TEST(control_connections_capped)
 		refused++;
 		free(line);
 	}
-	h_assert(refused == 16, "%d refused, want 16", refused);
-	for (j = 0; j < CONTROL_CAP_AT_1024; j++)
+	h_assert(refused == 16, "%d refused of %d, want 16", refused, n);
+	for (j = 0; j < cap; j++)
 		ctl_close(&cc[j]);
 	h_assert(ctl("status", NULL) == 0, "status once they are gone");
-	for (j = CONTROL_CAP_AT_1024; j < n; j++)
+	for (j = cap; j < n; j++)
 		ctl_close(&cc[j]);
+}
+
+START_TEST(control_connections_capped)
+{
+	struct rlimit low = { ROOT_NOFILE, ROOT_NOFILE };
+
+	/* This test's own process (Check forks one per test): never restored. */
+	ck_assert(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	h_yaml("children:\n  - {name: s, cmd: @SLEEPER@}\n");
+	h_start_up(1);
+	crowd_control(CONTROL_CAP_AT_1024);
+	h_assert(ctl("scale", "s", "100", NULL) == 0, "scale s 100: %s",
+	    CTL.err);
+	crowd_control(CONTROL_CAP_AT_1024_100);
 }
 END_TEST
 
