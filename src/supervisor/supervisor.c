@@ -61,6 +61,7 @@ struct child {
 	bool			 swept;		/* orphans killed while draining */
 	bool			 sweep_due;	/* its orphans are to be killed */
 	char			*name;		/* path, or path:instance */
+	bool			 multi;		/* named path:instance */
 	pid_t			 ahead;		/* its supervisor, forked ahead */
 	int			 ahead_fd;	/* and its channel, if ahead > 0 */
 };
@@ -468,7 +469,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	sv->kids[i]->reloading = false;
 	pidmap_put(&sv->pids, pid, i);
 	logconn_add(sv->logc, &(struct logmsg){ .instance = s->instance,
-	    .pid = pid, .multi = nodetab_count(&sv->tab, s->node->id) > 1,
+	    .pid = pid, .multi = sv->kids[i]->multi,	/* as PMTREE_NAME says */
 	    .log_off = w->log_off,
 	    .log_file = (int8_t)w->log_file, .log_stdout = (int8_t)w->log_stdout },
 	    s->node->path, out[0], err[0]);
@@ -1609,8 +1610,9 @@ sv_name_kids(struct supervisor *sv)
 		if (s->retired && k->name != NULL)
 			continue;
 		xfree(k->name);
-		if (s->node->kind == CFG_WORKER &&
-		    nodetab_count(&sv->tab, s->node->id) > 1)
+		k->multi = s->node->kind == CFG_WORKER &&
+		    nodetab_count(&sv->tab, s->node->id) > 1;
+		if (k->multi)
 			xasprintf(&k->name, "%s:%u", s->node->path, s->instance);
 		else
 			k->name = xstrdup(s->node->path);
