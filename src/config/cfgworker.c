@@ -71,6 +71,7 @@ cfgworker_builtin(struct cfg_worker *w, const char *dir)
 
 	memset(w, 0, sizeof(*w));
 	w->cwd = cfgval_strdup(dir);
+	w->cwd_shown = cfgval_strdup(dir);
 	w->env = strv_copy(NULL, 0);
 	w->instances = 1;
 	w->restart = CFG_PERMANENT;
@@ -94,6 +95,7 @@ cfgworker_copy(struct cfg_worker *dst, const struct cfg_worker *src)
 	*dst = *src;
 	dst->argv = src->argv == NULL ? NULL : strv_copy(src->argv, src->argc);
 	dst->cwd = str_copy(src->cwd);
+	dst->cwd_shown = str_copy(src->cwd_shown);
 	dst->env = strv_copy(src->env, src->nenv);
 	dst->normal_exit_codes = mem_copy(src->normal_exit_codes,
 	    src->n_normal_exit_codes, sizeof(int));
@@ -110,6 +112,7 @@ cfgworker_clear(struct cfg_worker *w)
 	argv_free(w->argv);
 	argv_free(w->env);
 	free(w->cwd);
+	free(w->cwd_shown);
 	free(w->normal_exit_codes);
 	free(w->backoff_ms);
 	free(w->ready_host);
@@ -176,6 +179,8 @@ key_cwd(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	if (cfgval_path(l, v, "cwd", &p) == 0) {
 		free(w->cwd);
 		w->cwd = p;
+		free(w->cwd_shown);
+		w->cwd_shown = cfgval_strdup((const char *)v->data.scalar.value);
 	}
 }
 

@@ -53,6 +53,7 @@ struct cfg_worker {
 	char		**argv;		/* NULL-terminated, argc >= 1 */
 	size_t		  argc;
 	char		 *cwd;		/* absolute */
+	char		 *cwd_shown;	/* for messages: as written, or the folder */
 	char		**env;		/* "KEY=VALUE", NULL-terminated */
 	size_t		  nenv;
 	unsigned	  instances;	/* >= 1 */

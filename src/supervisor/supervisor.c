@@ -421,6 +421,20 @@ sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req)
 
 static void	sv_probe_ready(void *);
 
+/* What stopped a child before its exec: "chdir services/a: No such file...". */
+static void
+sv_spawn_why(const struct cfg_worker *w, const struct spawn_fail *f, char *buf,
+    size_t len)
+{
+	if (f->step == SPAWN_CHDIR)
+		snprintf(buf, len, "chdir %s: %s", w->cwd_shown, strerror(f->err));
+	else if (f->step == SPAWN_EXEC)
+		snprintf(buf, len, "exec %s: %s", w->argv[0], strerror(f->err));
+	else
+		snprintf(buf, len, "setting up %s: %s", w->argv[0],
+		    strerror(f->err));
+}
+
 static void
 sv_spawn_worker(struct supervisor *sv, size_t i)
 {
@@ -430,7 +444,9 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	    .extra_fd = -1 };
 	struct workerenv env;
 	gid_t *groups;
-	int out[2], err[2], rfd[2] = { -1, -1 }, xerr, saved;
+	int out[2], err[2], rfd[2] = { -1, -1 }, saved;
+	struct spawn_fail fail;
+	char why[PATH_MAX + 128];
 	pid_t pid;
 
 	if (sv_pipes(out, err) < 0 ||
@@ -444,17 +460,19 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	req.extra_fd = rfd[1];
 	req.extra_to = w->ready_fd;
 	sv_worker_env(sv, i, &env, &req);
-	pid = spawn_worker(&req, &xerr);
+	pid = spawn_worker(&req, &fail);
 	saved = errno;
 	workerenv_free(&env);
 	xfree(groups);
 	if (rfd[1] >= 0)
 		close(rfd[1]);
-	if (pid > 0 && xerr != 0)	/* in its own log, as an err record */
-		dprintf(err[1], "exec %s: %s\n", w->argv[0], strerror(xerr));
+	if (pid > 0 && fail.err != 0) {	/* in its own log, as an err record */
+		sv_spawn_why(w, &fail, why, sizeof(why));
+		dprintf(err[1], "%s\n", why);
+	}
 	close(out[1]);
 	close(err[1]);
-	if (pid < 0 || xerr != 0) {
+	if (pid < 0 || fail.err != 0) {
 		if (rfd[0] >= 0)
 			close(rfd[0]);
 		rfd[0] = -1;
@@ -473,8 +491,8 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	    .log_off = w->log_off,
 	    .log_file = (int8_t)w->log_file, .log_stdout = (int8_t)w->log_stdout },
 	    s->node->path, out[0], err[0]);
-	if (xerr != 0) {
-		evlog(sv->kids[i]->name, "exec %s: %s", w->argv[0], strerror(xerr));
+	if (fail.err != 0) {
+		evlog(sv->kids[i]->name, "%s", why);
 		return;	/* the child exits 127: reaped as a failed start */
 	}
 	evlog(sv->kids[i]->name, "started (pid %d)", (int)pid);

@@ -47,6 +47,7 @@ struct spawn_ctx {
 	int			 src[SLOTS];	/* what goes to 1, 2, extra_to, 0 */
 	unsigned		 keep;		/* shared table: fds below, or 0 */
 	volatile int		 err;
+	volatile int		 step;	/* enum spawn_step */
 };
 
 static _Alignas(64) char spawn_stack[SPAWN_STACK];
@@ -209,11 +210,14 @@ spawn_child(void *arg)
 		goto fail;
 	if (r->drop && spawn_drop(r) < 0)
 		goto fail;
+	c->step = SPAWN_CHDIR;
 	if (r->cwd != NULL && chdir(r->cwd) < 0)
 		goto fail;
+	c->step = SPAWN_SETUP;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		goto fail;
+	c->step = SPAWN_EXEC;
 	errno = spawn_exec_path(r);
 fail:
 	c->err = errno ? errno : EINVAL;
@@ -293,7 +297,7 @@ spawn_fill(struct spawn_ctx *c)
 }
 
 pid_t
-spawn_worker(const struct spawn_req *r, int *exec_errno)
+spawn_worker(const struct spawn_req *r, struct spawn_fail *fail)
 {
 	struct spawn_ctx c = { .req = r, .parent = getpid(),
 	    .src = { r->out_fd, r->err_fd, r->extra_fd, -1 } };
@@ -313,6 +317,7 @@ spawn_worker(const struct spawn_req *r, int *exec_errno)
 		spawn_empty();
 	(void)sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
 	errno = saved;
-	*exec_errno = pid < 0 ? 0 : c.err;
+	fail->err = pid < 0 ? 0 : c.err;
+	fail->step = (enum spawn_step)c.step;
 	return (pid);
 }

@@ -35,11 +35,24 @@ struct spawn_req {
  */
 rlim_t	spawn_raise_nofile(void);
 
+/* Where a child that could not exec stopped. */
+enum spawn_step {
+	SPAWN_SETUP,	/* its process group, fds, limits, ids */
+	SPAWN_CHDIR,	/* the request's cwd */
+	SPAWN_EXEC,
+};
+
+struct spawn_fail {
+	int		 err;	/* 0: it exec'd */
+	enum spawn_step	 step;
+};
+
 /*
  * Returns the child's pid once it has exec'd, or -1 with errno set when
- * it could not be created.  If the exec itself failed, the pid is returned
- * (the child exits 127) and *exec_errno says why; 0 otherwise.
+ * it could not be created.  If the child could not exec, the pid is
+ * returned (the child exits 127) and *FAIL says where and why; its err is
+ * 0 otherwise.
  */
-pid_t	spawn_worker(const struct spawn_req *, int *exec_errno);
+pid_t	spawn_worker(const struct spawn_req *, struct spawn_fail *fail);
 
 #endif

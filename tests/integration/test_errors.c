@@ -2,7 +2,9 @@
  * Failures to start (SPEC §2, §3): a cmd that cannot be exec'd is a crash
  * (code 127) with its reason in pmtree.log; a bad file starts nothing.
  */
+#include <limits.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 
 #include "harness.h"
@@ -75,6 +77,51 @@ START_TEST(exec_permission_denied)
 }
 END_TEST
 
+/*
+ * A cwd that cannot be entered is a failed start (code 127) that says
+ * chdir and the cwd as written, in pmtree.log and as the worker's err
+ * record; pmtree creates no cwd.
+ */
+START_TEST(chdir_failure_is_not_an_exec_failure)
+{
+	char path[PATH_MAX + 32];
+
+	h_write("afile", "not a folder\n");
+	h_yaml("children:\n"
+	    "  - {name: rel, cmd: /bin/true, cwd: servics/a, backoff: [1s]}\n"
+	    "  - {name: abs, cmd: /bin/true, cwd: /nonexistent/pmtree-x, "
+	    "backoff: [1s]}\n"
+	    "  - {name: nd, cmd: /bin/true, cwd: afile, backoff: [1s]}\n");
+	h_start();
+	h_assert(H_UNTIL(h_log_count(" rel chdir servics/a: No such file or "
+	    "directory") == 1), "relative cwd");
+	h_assert(H_UNTIL(h_log_count(" rel exited with code 127") == 1),
+	    "code 127");
+	h_assert(h_log_count("exec /bin/true") == 0, "not an exec failure");
+	snprintf(path, sizeof(path), "%s/logs/rel.log", H.dir);
+	h_assert(H_UNTIL(h_file_has(path, " rel err chdir servics/a: No such "
+	    "file or directory\n")), "the err record");
+	snprintf(path, sizeof(path), "%s/servics", H.dir);
+	h_assert(access(path, F_OK) < 0, "cwd created");
+	h_signal(SIGTERM);
+	h_assert(h_wait_exit(&H.run, H_DEADLINE_MS) == 0, "exit 0");
+	/* The others are later siblings: each in a tree of its own. */
+	h_yaml("children:\n"
+	    "  - {name: abs, cmd: /bin/true, cwd: /nonexistent/pmtree-x, "
+	    "backoff: [1s]}\n");
+	h_start();
+	h_assert(H_UNTIL(h_log_count(" abs chdir /nonexistent/pmtree-x: No "
+	    "such file or directory") == 1), "absolute cwd");
+	h_signal(SIGTERM);
+	h_assert(h_wait_exit(&H.run, H_DEADLINE_MS) == 0, "exit 0");
+	h_yaml("children:\n"
+	    "  - {name: nd, cmd: /bin/true, cwd: afile, backoff: [1s]}\n");
+	h_start();
+	h_assert(H_UNTIL(h_log_count(" nd chdir afile: Not a directory") == 1),
+	    "a file as cwd");
+}
+END_TEST
+
 static void
 expect_config_error(const char *name, const char *where)
 {
@@ -138,6 +185,7 @@ main(void)
 	tcase_add_test(tc, exec_failure_is_a_crash);
 	tcase_add_test(tc, exec_failure_with_intensity_0);
 	tcase_add_test(tc, exec_permission_denied);
+	tcase_add_test(tc, chdir_failure_is_not_an_exec_failure);
 	tcase_add_test(tc, config_error_exits_2);
 	tcase_add_test(tc, config_error_duplicate_names);
 	tcase_add_test(tc, config_missing_file_exits_2);

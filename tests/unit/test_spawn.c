@@ -118,11 +118,11 @@ hold_pipes(void)
 
 /* Spawns ARGV with its pipes, and a readiness pipe at READY if not -1. */
 static pid_t
-run(char *const *argv, int ready, int *xerr, char out[256], char err[256],
-    char rdy[256])
+run(char *const *argv, int ready, const char *cwd, struct spawn_fail *fail,
+    char out[256], char err[256], char rdy[256])
 {
 	int o[2], e[2], r[2] = { -1, -1 };
-	struct spawn_req req = { .argv = argv, .envp = environ,
+	struct spawn_req req = { .argv = argv, .envp = environ, .cwd = cwd,
 	    .extra_fd = -1 };
 	pid_t pid;
 
@@ -135,7 +135,7 @@ run(char *const *argv, int ready, int *xerr, char out[256], char err[256],
 	}
 	req.out_fd = o[1];
 	req.err_fd = e[1];
-	pid = spawn_worker(&req, xerr);
+	pid = spawn_worker(&req, fail);
 	ck_assert_int_gt(pid, 0);
 	close(o[1]);
 	close(e[1]);
@@ -154,12 +154,12 @@ static char *self_argv[] = { "/proc/self/exe", "child", NULL };
 START_TEST(only_its_own_fds)
 {
 	char out[256], err[256], rdy[256];
-	int xerr;
+	struct spawn_fail fail;
 
 	hold_pipes();
-	ck_assert_int_eq(wait_exit(run(self_argv, -1, &xerr, out, err,
+	ck_assert_int_eq(wait_exit(run(self_argv, -1, NULL, &fail, out, err,
 	    rdy)), 0);
-	ck_assert_int_eq(xerr, 0);
+	ck_assert_int_eq(fail.err, 0);
 	ck_assert_str_eq(out, "0 1 2 null\n");
 	ck_assert_str_eq(err, "to stderr\n");
 }
@@ -196,16 +196,17 @@ null_fds(int *v, int max)
 START_TEST(a_readiness_fd_on_a_slot)
 {
 	char out[256], err[256], rdy[256], want[64];
-	int xerr, k, slot[8], n;
+	struct spawn_fail fail;
+	int k, slot[8], n;
 
 	cloexec_all();
-	ck_assert_int_eq(wait_exit(run(self_argv, -1, &xerr, out, err, rdy)),
+	ck_assert_int_eq(wait_exit(run(self_argv, -1, NULL, &fail, out, err, rdy)),
 	    0);
 	ck_assert_int_ge(n = null_fds(slot, 8), 3);
 	for (k = 0; k < 2 * n; k++) {
 		if (k == n)
 			hold_pipes();
-		ck_assert_int_eq(wait_exit(run(self_argv, slot[k % n], &xerr,
+		ck_assert_int_eq(wait_exit(run(self_argv, slot[k % n], NULL, &fail,
 		    out, err, rdy)), 0);
 		snprintf(want, sizeof(want), "0 1 2 %d null\n", slot[k % n]);
 		ck_assert_str_eq(out, want);
@@ -219,13 +220,32 @@ START_TEST(an_exec_failure)
 {
 	char *argv[] = { "/nonexistent/pmtree-worker", NULL };
 	char out[256], err[256], rdy[256];
-	int xerr;
+	struct spawn_fail fail;
 
 	hold_pipes();
-	ck_assert_int_eq(wait_exit(run(argv, -1, &xerr, out, err, rdy)),
+	ck_assert_int_eq(wait_exit(run(argv, -1, NULL, &fail, out, err, rdy)),
 	    127);
-	ck_assert_int_eq(xerr, ENOENT);
+	ck_assert_int_eq(fail.err, ENOENT);
+	ck_assert_int_eq(fail.step, SPAWN_EXEC);
 	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* A cwd it cannot enter: the step says chdir, not exec. */
+START_TEST(a_chdir_failure)
+{
+	char *argv[] = { "/bin/true", NULL };
+	char out[256], err[256], rdy[256];
+	struct spawn_fail fail;
+
+	ck_assert_int_eq(wait_exit(run(argv, -1, "/nonexistent/pmtree-cwd",
+	    &fail, out, err, rdy)), 127);
+	ck_assert_int_eq(fail.err, ENOENT);
+	ck_assert_int_eq(fail.step, SPAWN_CHDIR);
+	ck_assert_int_eq(wait_exit(run(argv, -1, "/dev/null", &fail, out, err,
+	    rdy)), 127);
+	ck_assert_int_eq(fail.err, ENOTDIR);
+	ck_assert_int_eq(fail.step, SPAWN_CHDIR);
 }
 END_TEST
 
@@ -245,6 +265,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, only_its_own_fds);
 	tcase_add_test(tc, a_readiness_fd_on_a_slot);
 	tcase_add_test(tc, an_exec_failure);
+	tcase_add_test(tc, a_chdir_failure);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
