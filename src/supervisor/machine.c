@@ -211,6 +211,10 @@ cell_stop(struct sm *sm, size_t i, const struct sev *e)
 		s->killed = true;
 	}
 	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i, .sig = sig });
+	/* A stopped (SIGSTOPped, frozen) worker acts on it, not on the KILL. */
+	if (!slot_is_group(s) && sig != SIGKILL && sig != SIGCONT)
+		sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i,
+		    .sig = SIGCONT });
 	if (grace != 0 && grace != CFG_INFINITY)
 		slot_timer(sm, i, e->now + grace);
 }

@@ -1078,6 +1078,31 @@ START_TEST(shutdown_returns_when_down)
 }
 END_TEST
 
+/*
+ * A SIGSTOPped worker with a 10 s shutdown: the stop signal is followed by
+ * SIGCONT, so it exits on its TERM well before the KILL would come.
+ */
+START_TEST(stop_continues_a_stopped_worker)
+{
+	uint64_t t0;
+	pid_t pid;
+
+	h_yaml("children:\n  - {name: s, cmd: @SLEEPER@, shutdown: 10s}\n");
+	h_start_up(1);
+	pid = h_pid_of("s", 0);
+	h_assert(kill(pid, SIGSTOP) == 0, "SIGSTOP");
+	h_assert(H_UNTIL(h_state(pid) == 'T'), "stopped (state %c)",
+	    h_state(pid));
+	t0 = h_now_ms();
+	h_assert(ctl("stop", "s", NULL) == 0, "stop s: %s", CTL.err);
+	h_assert(h_now_ms() - t0 < 5000, "stop took %llu ms",
+	    (unsigned long long)(h_now_ms() - t0));
+	h_assert(h_log_count(" s exited with code 0") +
+	    h_log_count(" s stopped") >= 1 && h_log_count("SIGKILL") == 0,
+	    "ended by its stop signal, not killed");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1109,6 +1134,7 @@ main(void)
 	tcase_add_test(tc, signal_process_group);
 	tcase_add_test(tc, restart_a_stopped_worker);
 	tcase_add_test(tc, shutdown_returns_when_down);
+	tcase_add_test(tc, stop_continues_a_stopped_worker);
 	tcase_add_test(tc, groups_forked_ahead_wait_their_turn);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");

@@ -157,6 +157,14 @@ expect_signal(size_t i, int sig)
 	    a->sig, sig);
 }
 
+/* A worker's stop: its stop signal, then SIGCONT to its process group. */
+void
+expect_stop(size_t i, int sig)
+{
+	expect_signal(i, sig);
+	expect_signal(i, SIGCONT);
+}
+
 void
 expect_timer(size_t i, uint64_t due)
 {

@@ -34,6 +34,7 @@ const struct action *next_act(void);
 const struct action *expect(enum act_kind k, size_t slot);
 void expect_spawn(size_t i);
 void expect_signal(size_t i, int sig);
+void expect_stop(size_t i, int sig);
 void expect_timer(size_t i, uint64_t due);
 void expect_cancel(size_t i);
 void skip_cancel(size_t i);

@@ -186,7 +186,7 @@ START_TEST(test_cell_starting_stop)
 	strict = true;
 	ev_cmd_stop(0, 10);
 	expect_report(0);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5010);
 	expect_end();
 	expect_state(0, SLOT_STOPPING);
@@ -213,7 +213,7 @@ START_TEST(test_cell_starting_timer)
 	ev_timer(0, 1000);
 	expect_note(0, NOTE_READY_TIMEOUT, 0);
 	expect_report(0);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 6000);
 	expect_end();
 	expect_state(0, SLOT_STOPPING);
@@ -269,7 +269,7 @@ START_TEST(test_cell_running_stop)
 	strict = true;
 	ev_cmd_stop(1, 100);
 	expect_report(1);
-	expect_signal(1, SIGINT);
+	expect_stop(1, SIGINT);
 	expect_timer(1, 850);
 	expect_end();
 	expect_state(1, SLOT_STOPPING);
@@ -310,7 +310,7 @@ START_TEST(test_cell_stopping_stop)
 	ev_exit(2, 0, 120);
 	expect_state(2, SLOT_STOPPED);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 130);
 	ev_ready(0, 140);
 	expect_state(1, SLOT_STARTING);
@@ -539,7 +539,7 @@ START_TEST(test_cell_exited_shutdown)
 {
 	into_exited();
 	ev_shutdown(SM_EXIT_OK, 200);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 210);
 	expect_cancel(1);
 	expect_exit(SM_EXIT_OK);
@@ -721,7 +721,7 @@ START_TEST(test_start_ready_timeout_crash)
 	expect_timer(0, 1000);
 	ev_timer(0, 1000);
 	expect_note(0, NOTE_READY_TIMEOUT, 0);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 1500);
 	expect_end();
 	ev_timer(0, 1500);
@@ -823,7 +823,7 @@ START_TEST(test_start_group_slot)
 	ev_ready(1, 10);
 	expect_spawn(2);
 	ev_cmd_stop(1, 20);
-	expect_signal(1, SIGTERM);
+	expect_signal(1, SIGTERM);	/* a group: no SIGCONT */
 	expect_end();	/* nor a kill timer: infinity */
 }
 END_TEST
@@ -862,20 +862,20 @@ START_TEST(test_one_for_all)
 	ev_exit(1, 1, 100);
 	expect_note(1, NOTE_RESTART, 300);
 	expect_timer(1, 400);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	expect_timer(3, 5100);
 	expect_end();
 	expect_state(2, SLOT_RUNNING);
 	expect_state(0, SLOT_RUNNING);
 	ev_exit(3, 0, 150);
 	expect_cancel(3);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	expect_timer(2, 5150);
 	expect_end();
 	expect_state(3, SLOT_WAITING);
 	ev_exit(2, 0, 200);
 	expect_cancel(2);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5200);
 	expect_end();
 	ev_exit(0, 0, 250);
@@ -911,12 +911,12 @@ START_TEST(test_one_for_all_last_crashes)
 	up_all(0);
 	ev_exit(2, 1, 100);
 	expect_note(2, NOTE_RESTART, 0);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	expect_timer(1, 5100);
 	expect_end();
 	ev_exit(1, 0, 110);
 	expect_cancel(1);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	ev_exit(0, 0, 120);
 	expect_cancel(0);
 	expect_spawn(0);
@@ -940,12 +940,12 @@ START_TEST(test_rest_for_one)
 	hist_reset();
 	ev_exit(2, 1, 100);
 	expect_note(2, NOTE_RESTART, 0);
-	expect_signal(4, SIGTERM);
+	expect_stop(4, SIGTERM);
 	expect_timer(4, 5100);
 	expect_end();
 	ev_exit(4, 0, 110);
 	expect_cancel(4);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	expect_timer(3, 5110);
 	expect_end();
 	ev_exit(3, 0, 120);
@@ -989,7 +989,7 @@ START_TEST(test_retire_then_strategy)
 	}
 	ck_assert_uint_eq(sm_reconfigure(&sm, grp, keep, 2, from, 100), 4);
 	drain();
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	expect_timer(3, 5100);
 	expect_end();
 	ev_exit(0, 1, 110);
@@ -997,12 +997,12 @@ START_TEST(test_retire_then_strategy)
 	expect_end();
 	ev_exit(3, 0, 120);
 	expect_cancel(3);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	expect_timer(2, 5120);
 	expect_end();
 	ev_exit(2, 0, 130);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	expect_timer(1, 5130);
 	expect_end();
 	ev_exit(1, 0, 140);
@@ -1040,7 +1040,7 @@ START_TEST(test_retired_crash)
 	}
 	ck_assert_uint_eq(sm_reconfigure(&sm, grp, keep, 2, from, 100), 4);
 	drain();
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	expect_timer(3, 5100);
 	expect_end();
 	ev_exit(2, 1, 110);
@@ -1077,10 +1077,10 @@ START_TEST(test_rest_for_one_first_is_all)
 	up_all(0);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 110);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 120);
 	expect_cancel(1);
 	skip_cancel(0);
@@ -1100,14 +1100,14 @@ START_TEST(test_strategy_temporary_sibling)
 	up_all(0);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	ev_exit(3, 0, 110);
 	expect_cancel(3);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_signaled(2, SIGTERM, 120);
 	expect_cancel(2);
 	expect_state(2, SLOT_EXITED);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 130);
 	expect_cancel(1);
 	skip_cancel(0);
@@ -1133,7 +1133,7 @@ START_TEST(test_strategy_transient_sibling)
 	up_all(0);
 	ev_exit(1, 1, 100);
 	expect_note(1, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 110);	/* normal, but the stop was ours */
 	expect_cancel(2);
 	expect_state(2, SLOT_WAITING);
@@ -1156,7 +1156,7 @@ START_TEST(test_strategy_siblings_no_backoff)
 	up_all(0);
 	ev_exit(0, 1, 100);	/* w0: backoff[0] = 0 */
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 110);
 	expect_cancel(1);
 	skip_cancel(0);
@@ -1181,7 +1181,7 @@ START_TEST(test_strategy_stop_kill)
 	up_all(0);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	expect_timer(2, 400);
 	expect_end();
 	ev_timer(2, 400);
@@ -1208,13 +1208,13 @@ START_TEST(test_strategy_sibling_dies_during_stop)
 	up_all(0);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	ev_exit(1, 9, 105);	/* w1 crashes while w3 is stopping */
 	expect_end();
 	expect_state(1, SLOT_WAITING);
 	ev_exit(3, 0, 110);
 	expect_cancel(3);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 120);
 	expect_cancel(2);
 	skip_cancel(0);
@@ -1233,7 +1233,7 @@ START_TEST(test_strategy_merge_rest_for_one)
 	up_all(0);
 	ev_exit(2, 1, 100);
 	expect_note(2, NOTE_RESTART, 0);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	expect_timer(3, 5100);
 	expect_end();
 	ev_exit(0, 1, 110);	/* before the range: a crash of its own */
@@ -1242,7 +1242,7 @@ START_TEST(test_strategy_merge_rest_for_one)
 	expect_state(1, SLOT_RUNNING);
 	ev_exit(3, 0, 120);
 	expect_cancel(3);
-	expect_signal(1, SIGTERM);	/* w2 is in backoff: skipped */
+	expect_stop(1, SIGTERM);	/* w2 is in backoff: skipped */
 	expect_timer(1, 5120);
 	expect_end();
 	ev_exit(1, 0, 130);
@@ -1279,7 +1279,7 @@ START_TEST(test_strategy_merge_failed_restart)
 	expect_spawn(1);
 	ev_exit(1, 1, 140);	/* w1 fails its start */
 	expect_note(1, NOTE_RESTART, 0);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5140);
 	expect_end();
 	ev_exit(0, 0, 150);
@@ -1312,7 +1312,7 @@ START_TEST(test_strategy_exited_transient_stays)
 	expect_state(1, SLOT_EXITED);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 110);
 	expect_cancel(2);
 	skip_cancel(0);
@@ -1352,7 +1352,7 @@ START_TEST(test_one_for_all_during_initial_start)
 	expect_spawn(1);
 	ev_exit(0, 1, 20);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	expect_timer(1, 5020);
 	expect_end();
 	expect_state(2, SLOT_WAITING);
@@ -1384,7 +1384,7 @@ START_TEST(test_strategy_group_child)
 	up_all(0);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	expect_timer(2, 5100);
 	ev_exit(2, 0, 110);
 	expect_cancel(2);
@@ -1596,13 +1596,13 @@ static void
 gave_up(uint64_t t, uint64_t count)
 {
 	expect_note(0, NOTE_GAVE_UP, count);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	expect_timer(2, t + 5000);
 	expect_end();
 	expect_state(0, SLOT_EXITED);
 	ev_exit(2, 0, t + 1);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	expect_timer(1, t + 5001);
 	expect_end();
 	ev_exit(1, 0, t + 2);
@@ -1759,7 +1759,7 @@ START_TEST(test_intensity_give_up_initial)
 	expect_spawn(1);
 	ev_exit(1, 127, 20);
 	expect_note(1, NOTE_GAVE_UP, 1);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5020);
 	expect_end();
 	expect_state(1, SLOT_EXITED);
@@ -1784,7 +1784,7 @@ START_TEST(test_intensity_give_up_cancels_backoff)
 	expect_timer(1, 5100);
 	ev_exit(0, 1, 200);
 	expect_note(0, NOTE_GAVE_UP, 2);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 210);
 	expect_cancel(2);
 	expect_cancel(1);
@@ -1803,13 +1803,13 @@ START_TEST(test_intensity_give_up_during_strategy)
 	up_all(0);
 	ev_exit(1, 1, 100);
 	expect_note(1, NOTE_RESTART, 0);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	ev_exit(0, 1, 110);
 	expect_note(0, NOTE_GAVE_UP, 2);
 	expect_end();
 	ev_exit(3, 0, 120);
 	expect_cancel(3);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 130);
 	expect_cancel(2);
 	skip_cancel(1);
@@ -1976,7 +1976,7 @@ START_TEST(test_backoff_from_exit_one_for_all)
 	ev_exit(1, 1, 1234);
 	expect_note(1, NOTE_RESTART, 250);
 	expect_timer(1, 1484);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	ev_exit(0, 0, 1300);
 	expect_cancel(0);
 	expect_spawn(0);
@@ -1997,13 +1997,13 @@ START_TEST(test_backoff_due_during_stop)
 	ev_exit(0, 1, 1000);
 	expect_note(0, NOTE_RESTART, 100);
 	expect_timer(0, 1100);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_timer(0, 1100);
 	expect_end();
 	expect_state(0, SLOT_BACKOFF);
 	ev_exit(2, 0, 1200);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 1300);
 	expect_cancel(1);
 	expect_spawn(0);
@@ -2022,18 +2022,18 @@ START_TEST(test_shutdown_reverse_one_at_a_time)
 	go();
 	up_all(0);
 	ev_shutdown(SM_EXIT_OK, 100);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	expect_timer(2, 5100);
 	expect_end();
 	expect_state(1, SLOT_RUNNING);
 	ev_exit(2, 0, 200);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	expect_timer(1, 2200);
 	expect_end();
 	ev_signaled(1, SIGTERM, 300);
 	expect_cancel(1);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5300);
 	expect_end();
 	ev_exit(0, 1, 400);	/* any status: no restart during shutdown */
@@ -2054,14 +2054,14 @@ START_TEST(test_shutdown_kill_timer)
 	go();
 	up_all(0);
 	ev_shutdown(SM_EXIT_OK, 100);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	expect_timer(1, 400);
 	ev_timer(1, 400);
 	expect_note(1, NOTE_KILL, 0);
 	expect_signal(1, SIGKILL);
 	expect_end();
 	ev_signaled(1, SIGKILL, 401);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 }
 END_TEST
 
@@ -2076,7 +2076,7 @@ START_TEST(test_shutdown_brutal_kill)
 	expect_end();
 	ck_assert(sm.slots[1].killed);
 	ev_signaled(1, SIGKILL, 101);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	ck_assert_uint_eq(hist_count(ACT_NOTE, (size_t)-1), 0);
 }
 END_TEST
@@ -2089,11 +2089,11 @@ START_TEST(test_shutdown_infinity)
 	go();
 	up_all(0);
 	ev_shutdown(SM_EXIT_OK, 100);
-	expect_signal(1, SIGQUIT);
+	expect_stop(1, SIGQUIT);
 	expect_end();
 	ck_assert_uint_eq(sm.slots[1].due, 0);
 	ev_exit(1, 0, 999999);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 }
 END_TEST
 
@@ -2114,7 +2114,7 @@ START_TEST(test_shutdown_parks_waiting_backoff)
 	expect_cancel(1);
 	expect_report(1);	/* backoff -> stopped */
 	expect_report(0);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5030);
 	expect_end();
 	expect_state(1, SLOT_STOPPED);
@@ -2155,7 +2155,7 @@ START_TEST(test_shutdown_status_and_starting)
 	expect_timer(0, 30000);
 	ev_shutdown(7, 10);
 	expect_cancel(0);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	expect_timer(0, 5010);
 	ev_shutdown(SM_EXIT_OK, 20);
 	expect_end();
@@ -2175,13 +2175,13 @@ START_TEST(test_shutdown_crash_not_restarted)
 	go();
 	up_all(0);
 	ev_shutdown(SM_EXIT_OK, 100);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(0, 1, 110);
 	expect_end();
 	expect_state(0, SLOT_STOPPED);
 	ev_exit(2, 0, 120);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_exit(1, 0, 130);
 	expect_cancel(1);
 	expect_exit(SM_EXIT_OK);
@@ -2198,16 +2198,16 @@ START_TEST(test_shutdown_during_strategy)
 	up_all(0);
 	ev_exit(1, 1, 100);
 	expect_note(1, NOTE_RESTART, 0);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	ev_shutdown(SM_EXIT_OK, 110);
 	expect_end();
 	ev_exit(3, 0, 120);
 	expect_cancel(3);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 130);
 	expect_cancel(2);
 	skip_cancel(1);
-	expect_signal(0, SIGTERM);
+	expect_stop(0, SIGTERM);
 	ev_exit(0, 0, 140);
 	expect_cancel(0);
 	expect_exit(SM_EXIT_OK);
@@ -2325,7 +2325,7 @@ START_TEST(test_cmd_stop_survives_one_for_all)
 	expect_state(1, SLOT_STOPPED);
 	ev_exit(2, 1, 200);
 	expect_note(2, NOTE_RESTART, 0);
-	expect_signal(0, SIGTERM);	/* w1 is stopped: skipped */
+	expect_stop(0, SIGTERM);	/* w1 is stopped: skipped */
 	expect_timer(0, 5200);
 	expect_end();
 	ev_exit(0, 0, 210);
@@ -2344,10 +2344,10 @@ START_TEST(test_cmd_stop_survives_one_for_all)
 	ev_ready(1, 310);
 	ev_exit(0, 1, 400);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_exit(2, 0, 410);
 	expect_cancel(2);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 }
 END_TEST
 
@@ -2360,7 +2360,7 @@ START_TEST(test_cmd_stop_survives_rest_for_one)
 	ev_signaled(2, SIGTERM, 110);
 	ev_exit(1, 1, 200);
 	expect_note(1, NOTE_RESTART, 0);
-	expect_signal(3, SIGTERM);
+	expect_stop(3, SIGTERM);
 	ev_exit(3, 0, 210);
 	expect_cancel(3);
 	skip_cancel(1);
@@ -2380,7 +2380,7 @@ START_TEST(test_cmd_stop_during_strategy_stop)
 	up_all(0);
 	ev_exit(0, 1, 100);
 	expect_note(0, NOTE_RESTART, 0);
-	expect_signal(2, SIGTERM);
+	expect_stop(2, SIGTERM);
 	ev_cmd_stop(2, 110);
 	expect_end();
 	ev_exit(2, 0, 120);
@@ -2426,7 +2426,7 @@ START_TEST(test_cmd_start_ignored_in_shutdown)
 	ev_cmd_stop(0, 50);
 	ev_signaled(0, SIGTERM, 60);
 	ev_shutdown(SM_EXIT_OK, 100);
-	expect_signal(1, SIGTERM);
+	expect_stop(1, SIGTERM);
 	ev_cmd_start(0, 110);
 	expect_end();
 	expect_state(0, SLOT_STOPPED);
