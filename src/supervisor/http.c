@@ -174,7 +174,8 @@ struct family {
 static const struct family families[] = {
 	{ "pmtree_up", "gauge", "1 if the worker's process is running." },
 	{ "pmtree_ready", "gauge", "1 if the worker is ready." },
-	{ "pmtree_restarts_total", "counter", "Restarts of the worker." },
+	{ "pmtree_restarts_total", "counter",
+	    "Automatic restarts of the worker (commands not counted)." },
 	{ "pmtree_rss_bytes", "gauge", "Resident memory of the worker's process." },
 	{ "pmtree_cpu_seconds_total", "counter",
 	    "CPU time of the worker's process." },

@@ -314,8 +314,10 @@ cell_exit(struct sm *sm, size_t i, const struct sev *e)
 		slot_set(sm, i, SLOT_WAITING);
 		if (i < sm->cursor)
 			sm->cursor = i;
-	} else if (why == WHY_STRATEGY)
+	} else if (why == WHY_STRATEGY) {
+		s->restarts++;
 		slot_set(sm, i, slot_rest_state(s));
+	}
 	else
 		sm_crashed(sm, i, why == WHY_FAILED, e->now);
 }
@@ -411,6 +413,7 @@ sm_crashed(struct sm *sm, size_t i, bool failed, uint64_t now)
 		sm_give_up(sm, i, now);
 		return;
 	}
+	s->restarts++;
 	delay = slot_backoff(s, now);
 	sm_note(sm, i, NOTE_RESTART, delay);
 	slot_set(sm, i, SLOT_BACKOFF);

@@ -77,6 +77,8 @@ struct slot {
 	bool			 retired;	/* removed by a reload */
 	unsigned		 nfail;		/* consecutive automatic restarts */
 	unsigned		 starts;
+	/* Automatic: decided by its restart type or its group's strategy. */
+	unsigned		 restarts;
 	uint64_t		 started_at;
 	uint64_t		 due;		/* its timer, 0 = none */
 	bool			 has_exit;

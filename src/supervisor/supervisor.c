@@ -214,7 +214,7 @@ sv_report(struct supervisor *sv, size_t i)
 	st->pid = sm_slot_live(s) ? sv->kids[i]->pid : 0;
 	st->state = (uint8_t)s->state;
 	st->ready = s->state == SLOT_RUNNING && !sv->kids[i]->reloading;
-	st->restarts = s->starts > 0 ? s->starts - 1 : 0;
+	st->restarts = s->restarts;
 	st->has_exit = s->has_exit;
 	st->held = s->held;
 	st->exit_code = s->last.code;

@@ -154,7 +154,10 @@ expect_stopped(const struct snap *before, const struct snap *now,
 	}
 }
 
-/* In NOW, the workers of LIST run with new pids; RESTARTS grew by one. */
+/*
+ * In NOW, the workers of LIST run with new pids; their restarts did not
+ * change: a command's restart is not counted.
+ */
 static void
 expect_new(const struct snap *before, const struct snap *now,
     const char *const *list)
@@ -171,7 +174,7 @@ expect_new(const struct snap *before, const struct snap *now,
 		    (int)before->pid[i]);
 		h_assert(before->pid[i] == 0 || h_gone(before->pid[i]),
 		    "%s: old process gone", W[i]);
-		h_assert(now->restarts[i] == before->restarts[i] + 1 ||
+		h_assert(now->restarts[i] == before->restarts[i] ||
 		    (reset_below != NULL && strncmp(W[i], reset_below,
 		    strlen(reset_below)) == 0 && now->restarts[i] == 0),
 		    "%s restarts %d, was %d", W[i], now->restarts[i],
@@ -1078,6 +1081,58 @@ START_TEST(shutdown_returns_when_down)
 }
 END_TEST
 
+/* PATH runs with a pid other than OLD; its restarts are WANT. */
+static void
+expect_restarts(const char *path, pid_t old, int want)
+{
+	h_assert(H_UNTIL(ctl_pid_of(path) > 0 && ctl_pid_of(path) != old &&
+	    strcmp(ctl_state_of(path), "running") == 0),
+	    "%s running anew", path);
+	h_assert(ctl_restarts_of(path) == want, "%s restarts %d, want %d", path,
+	    ctl_restarts_of(path), want);
+}
+
+/*
+ * restarts counts what the supervision decided, never a command: not a
+ * restart, a reload that restarts a changed worker, or a scale; a crash
+ * and a sibling's one_for_all restart do.
+ */
+START_TEST(restarts_count_automatic_restarts_only)
+{
+	static const char yaml[] = "children:\n"
+	    "  - {name: w, cmd: @SLEEPER@, env: {V: \"%d\"}, backoff: [10ms]}\n"
+	    "  - name: g\n    strategy: one_for_all\n    children:\n"
+	    "      - {name: a, cmd: @SLEEPER@}\n"
+	    "      - {name: c, cmd: @SLEEPER@, backoff: [10ms]}\n";
+	pid_t pid;
+
+	h_yaml(yaml, 1);
+	h_start_up(3);
+	pid = ctl_pid_of("w");
+	h_assert(ctl("restart", "w", NULL) == 0, "restart w");
+	expect_restarts("w", pid, 0);
+	pid = ctl_pid_of("w");
+	h_yaml(yaml, 2);
+	h_assert(ctl("reload", NULL) == 0, "reload: %s", CTL.err);
+	expect_restarts("w", pid, 0);
+	h_assert(ctl("scale", "w", "2", NULL) == 0, "scale w 2");
+	h_assert(H_UNTIL(strcmp(ctl_state_of("w:1"), "running") == 0), "w:1");
+	h_assert(ctl_restarts_of("w:0") == 0 && ctl_restarts_of("w:1") == 0,
+	    "scaled: w:0 %d, w:1 %d", ctl_restarts_of("w:0"),
+	    ctl_restarts_of("w:1"));
+	pid = ctl_pid_of("w:0");
+	h_assert(h_kill(pid, SIGKILL), "kill w:0");
+	expect_restarts("w:0", pid, 1);
+	h_assert(ctl_restarts_of("w:1") == 0, "w:1 untouched");
+	pid = ctl_pid_of("g/a");
+	h_assert(h_kill(ctl_pid_of("g/c"), SIGKILL), "kill g/c");
+	expect_restarts("g/a", pid, 1);
+	h_assert(H_UNTIL(ctl_restarts_of("g/c") == 1 &&
+	    strcmp(ctl_state_of("g/c"), "running") == 0), "g/c restarts %d",
+	    ctl_restarts_of("g/c"));
+}
+END_TEST
+
 /*
  * A SIGSTOPped worker with a 10 s shutdown: the stop signal is followed by
  * SIGCONT, so it exits on its TERM well before the KILL would come.
@@ -1135,6 +1190,7 @@ main(void)
 	tcase_add_test(tc, restart_a_stopped_worker);
 	tcase_add_test(tc, shutdown_returns_when_down);
 	tcase_add_test(tc, stop_continues_a_stopped_worker);
+	tcase_add_test(tc, restarts_count_automatic_restarts_only);
 	tcase_add_test(tc, groups_forked_ahead_wait_their_turn);
 	suite_add_tcase(s, tc);
 	gaps = h_tcase("spec_gaps");
