@@ -1,6 +1,11 @@
-/* `pmtree check CONFIG`: validate, print the tree or every error. */
+/*
+ * `pmtree check CONFIG`: validate, print the tree or every error, with the
+ * warnings about what will fail at run time among them.  The warnings of a
+ * file with errors come from what could still be read of it.
+ */
 #include <stdio.h>
 
+#include "cfgwarn.h"
 #include "cli.h"
 #include "config.h"
 
@@ -9,14 +14,18 @@ cmd_check(struct cli_opts *o)
 {
 	struct cfg_tree *t;
 	struct diag d;
+	bool valid;
 	int rc;
 
 	diag_init(&d, o->argv[1]);
-	t = config_load(o->argv[1], &d);
+	if ((t = config_load_draft(o->argv[1], &d, &valid)) != NULL)
+		cfgwarn_tree(t, &d);
 	diag_print(&d, stderr);
 	diag_free(&d);
-	if (t == NULL)
+	if (!valid) {
+		config_free(t);
 		return (CLI_USAGE);
+	}
 	config_print(t, stdout);
 	rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAILED;
 	config_free(t);

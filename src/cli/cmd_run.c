@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "cfgwarn.h"
 #include "cli.h"
 #include "config.h"
 #include "proctitle.h"
@@ -39,7 +40,9 @@ cmd_run(struct cli_opts *o)
 		return (CLI_USAGE);
 	}
 	diag_init(&d, o->argv[optind]);
-	t = config_load(o->argv[optind], &d);
+	/* The warnings of `check` too: they never stop a run. */
+	if ((t = config_load(o->argv[optind], &d)) != NULL)
+		cfgwarn_tree(t, &d);
 	diag_print(&d, stderr);
 	diag_free(&d);
 	if (t == NULL)

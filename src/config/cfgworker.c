@@ -165,6 +165,8 @@ key_cmd(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 		return;
 	}
 	set_argv(w, argv, argc);
+	w->cmd_pos = cfgval_pos(v->type == YAML_SEQUENCE_NODE && argc > 0 ?
+	    cfgval_item(l, v, 0) : v);
 	if (argc == 0)
 		cfgval_error(l, v, "empty cmd: give the program to run");
 	else if (argv[0][0] == '\0')

@@ -116,9 +116,11 @@ root_control(struct load *l, yaml_node_t *map)
 			cfgval_path(l, pv[i].vnode, "control.socket",
 			    &t->control_socket);
 		else if (cfgval_hostport(l, pv[i].vnode, "control.http", NULL,
-		    NULL) == 0)
+		    NULL) == 0) {
 			t->control_http = cfgval_strdup(cfgval_text(
 			    pv[i].vnode));
+			t->control_http_pos = cfgval_pos(pv[i].vnode);
+		}
 	}
 	free(pv);
 }
@@ -225,23 +227,10 @@ config_digest(const char *p, size_t len)
 	return (h);
 }
 
-struct cfg_tree *
-config_load(const char *file, struct diag *d)
-{
-	struct cfg_tree *t;
-	size_t len;
-	char *buf;
-
-	if ((buf = read_file(file, &len, d)) == NULL)
-		return (NULL);
-	t = config_load_buffer(file, buf, len, d);
-	free(buf);
-	return (t);
-}
-
-struct cfg_tree *
-config_load_buffer(const char *file, const char *buf, size_t len,
-    struct diag *d)
+/* The tree as far as it could be read; *NERR counts its errors. */
+static struct cfg_tree *
+load_buffer(const char *file, const char *buf, size_t len, struct diag *d,
+    size_t *nerr)
 {
 	struct load l;
 	struct cfg_tree *t;
@@ -269,7 +258,48 @@ config_load_buffer(const char *file, const char *buf, size_t len,
 		root_load(&l, root);
 	yaml_document_delete(&doc);
 	t->digest = config_digest(buf, len);
-	if (cfgval_nerrors(&l) > 0) {
+	*nerr = cfgval_nerrors(&l);
+	return (t);
+}
+
+struct cfg_tree *
+config_load(const char *file, struct diag *d)
+{
+	struct cfg_tree *t;
+	size_t len;
+	char *buf;
+
+	if ((buf = read_file(file, &len, d)) == NULL)
+		return (NULL);
+	t = config_load_buffer(file, buf, len, d);
+	free(buf);
+	return (t);
+}
+
+struct cfg_tree *
+config_load_draft(const char *file, struct diag *d, bool *valid)
+{
+	struct cfg_tree *t;
+	size_t len, nerr = 0;
+	char *buf;
+
+	*valid = false;
+	if ((buf = read_file(file, &len, d)) == NULL)
+		return (NULL);
+	t = load_buffer(file, buf, len, d, &nerr);
+	free(buf);
+	*valid = t != NULL && nerr == 0;
+	return (t);
+}
+
+struct cfg_tree *
+config_load_buffer(const char *file, const char *buf, size_t len,
+    struct diag *d)
+{
+	struct cfg_tree *t;
+	size_t nerr;
+
+	if ((t = load_buffer(file, buf, len, d, &nerr)) != NULL && nerr > 0) {
 		config_free(t);
 		return (NULL);
 	}

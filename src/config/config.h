@@ -52,6 +52,7 @@ enum cfg_tristate { CFG_INHERIT = -1, CFG_OFF = 0, CFG_ON = 1 };
 struct cfg_worker {
 	char		**argv;		/* NULL-terminated, argc >= 1 */
 	size_t		  argc;
+	struct diag_pos	  cmd_pos;	/* of argv[0] in the file */
 	char		 *cwd;		/* absolute */
 	char		 *cwd_shown;	/* for messages: as written, or the folder */
 	char		**env;		/* "KEY=VALUE", NULL-terminated */
@@ -118,6 +119,7 @@ struct cfg_tree {
 	char		*name;		/* tree name */
 	char		*control_socket;	/* absolute, or NULL: not set */
 	char		*control_http;		/* "host:port", or NULL */
+	struct diag_pos	 control_http_pos;	/* of its value in the file */
 	struct cfg_log	 log;
 	struct cfg_node	*root;		/* a CFG_GROUP; root->name is "" */
 	struct cfg_node **nodes;	/* every node by id */
@@ -134,6 +136,14 @@ struct cfg_tree	*config_load(const char *file, struct diag *diag);
 /* The same from LEN bytes in memory; FILE names them (and their folder). */
 struct cfg_tree	*config_load_buffer(const char *file, const char *buf,
 		    size_t len, struct diag *);
+/*
+ * As config_load, but the tree is kept as far as it could be read, errors
+ * or not (*VALID says): `pmtree check` warns about it too.  A tree that is
+ * not valid may lack nodes, and workers their argv; it is never run.
+ * NULL when not even that could be read.
+ */
+struct cfg_tree	*config_load_draft(const char *file, struct diag *,
+		    bool *valid);
 void		 config_free(struct cfg_tree *);
 
 /* Looks a node up by path ("api/web"; "" is the root); NULL if none. */

@@ -1,6 +1,6 @@
 /*
- * Diagnostics: errors are collected while a file is read, then sorted by
- * position and printed together.
+ * Diagnostics: errors (and `pmtree check`'s warnings) are collected while a
+ * file is read, then sorted by position and printed together.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -78,24 +78,43 @@ diag_escape(char *msg)
 	return (out);
 }
 
-void
-diag_add(struct diag *d, struct diag_pos pos, const char *fmt, ...)
+static void
+diag_vadd(struct diag *d, enum diag_kind kind, struct diag_pos pos,
+    const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg;
 
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
 		abort();
-	va_end(ap);
 	msg = diag_escape(msg);
 	if (d->n == d->cap) {
 		d->cap = d->cap == 0 ? 16 : d->cap * 2;
 		d->v = xrealloc(d->v, d->cap, sizeof(*d->v));
 	}
 	d->v[d->n].pos = pos;
+	d->v[d->n].kind = kind;
 	d->v[d->n].msg = msg;
 	d->n++;
+}
+
+void
+diag_add(struct diag *d, struct diag_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, DIAG_ERROR, pos, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_warn(struct diag *d, struct diag_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, DIAG_WARNING, pos, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -139,15 +158,17 @@ void
 diag_print(struct diag *d, FILE *f)
 {
 	struct diag_entry *e;
+	const char *kind;
 	size_t i;
 
 	diag_sort(d);
 	for (i = 0; i < d->n; i++) {
 		e = &d->v[i];
+		kind = e->kind == DIAG_WARNING ? "warning: " : "";
 		if (e->pos.line == 0 && e->pos.col == 0)
-			fprintf(f, "%s: %s\n", d->file, e->msg);
+			fprintf(f, "%s: %s%s\n", d->file, kind, e->msg);
 		else
-			fprintf(f, "%s:%u:%u: %s\n", d->file, e->pos.line,
-			    e->pos.col, e->msg);
+			fprintf(f, "%s:%u:%u: %s%s\n", d->file, e->pos.line,
+			    e->pos.col, kind, e->msg);
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * Diagnostics: every error found in a file, kept with its position so that
- * all of them can be printed as FILE:LINE:COL: message.
+ * all of them can be printed as FILE:LINE:COL: message, and the warnings
+ * of `pmtree check` among them as FILE:LINE:COL: warning: message.
  */
 #ifndef PMTREE_DIAG_H
 #define PMTREE_DIAG_H
@@ -14,8 +15,11 @@ struct diag_pos {
 	unsigned col;
 };
 
+enum diag_kind { DIAG_ERROR, DIAG_WARNING };
+
 struct diag_entry {
 	struct diag_pos	 pos;
+	enum diag_kind	 kind;
 	char		*msg;
 };
 
@@ -31,7 +35,13 @@ void	diag_free(struct diag *);
 /* Control bytes in the message come out escaped (\n, \x1b): one a line. */
 void	diag_add(struct diag *, struct diag_pos, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* Sorts by position and prints one "FILE:LINE:COL: message" a line. */
+/* The same for a warning: something that will fail although it is valid. */
+void	diag_warn(struct diag *, struct diag_pos, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/*
+ * Sorts by position and prints one "FILE:LINE:COL: message" a line, with
+ * "warning: " before the message of a warning.
+ */
 void	diag_print(struct diag *, FILE *);
 
 #endif

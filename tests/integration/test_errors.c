@@ -32,6 +32,8 @@ START_TEST(exec_failure_is_a_crash)
 	h_assert(h_log_count("is up") == 0, "the tree is not up");
 	h_assert(h_file_has(H.run.err,
 	    "pmtree: ghost: exec ./does-not-exist: No such file or directory"), "on stderr too");
+	h_assert(h_file_has(H.run.err, ":8:24: warning: program "
+	    "\"./does-not-exist\" not found in "), "run warns as check does");
 	h_signal(SIGTERM);
 	h_assert(h_wait_exit(&H.run, H_DEADLINE_MS) == 0, "exit 0");
 }
