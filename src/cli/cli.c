@@ -43,8 +43,12 @@ static const struct command commands[] = {
 	  "group); on a group, to every worker below it." },
 	{ "scale", cmd_scale, 2, 2, "scale TARGET N",
 	  "Runs N instances of a worker (N >= 1)." },
-	{ "logs", cmd_logs, 0, 4, "logs [TARGET] [-f] [-n N]",
-	  "Prints the last N lines (default 20) of the target's logs; -f follows." },
+	{ "logs", cmd_logs, 0, 5, "logs [TARGET] [-f] [-n N] [--raw | --json]",
+	  "Prints the last N lines (default 20) of the target's logs; -f follows\n"
+	  "new ones and exits 0 once the tree stops.  --raw prints only the\n"
+	  "workers' lines, byte for byte; --json one JSON record a line\n"
+	  "({\"ts\",\"name\",\"stream\",\"line\"}), whatever the files' format.\n"
+	  "Both leave pmtree.log's events out." },
 	{ "reload", cmd_reload, 0, 0, "reload",
 	  "Re-reads the YAML file and applies the difference to the live tree." },
 	{ "shutdown", cmd_shutdown, 0, 0, "shutdown",

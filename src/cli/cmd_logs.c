@@ -1,16 +1,21 @@
 /*
- * `pmtree logs [TARGET] [-f] [-n N]`: the root names the target's files;
- * the last N lines of all of them are merged by time stamp, then, with -f,
- * new lines are followed (across rotation: a file renamed away is read to
- * its end, and its successor from its start) until interrupted.
+ * `pmtree logs [TARGET] [-f] [-n N] [--raw | --json]`: the root names the
+ * target's files; the last N lines of all of them are merged by time
+ * stamp, then, with -f, new lines are followed (across rotation: a file
+ * renamed away is read to its end, and its successor from its start) until
+ * the tree's root exits.  --raw prints only the workers' lines, --json
+ * their JSON records (SPEC §4), whatever the files' format.
  */
 #include <sys/inotify.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +23,15 @@
 
 #include "cli.h"
 #include "client.h"
+#include "format.h"
 #include "xmalloc.h"
+
+/* What a record is printed as. */
+enum form {
+	FORM_FILE,	/* as the file has it */
+	FORM_RAW,	/* the worker's line and a newline */
+	FORM_JSON,	/* the JSON record */
+};
 
 struct line {
 	char	*text;	/* with its newline */
@@ -65,6 +78,69 @@ line_stamp(const struct line *l, size_t *len)
 		p += 7;
 	*len = strcspn(p, " \"\n");
 	return (p);
+}
+
+/*
+ * REC (LEN bytes, its newline included) as FORM asks.  A record that is not
+ * a worker's line (in neither format: a file damaged by hand) is left out
+ * of --raw and --json, whose readers expect only lines.
+ */
+static void
+record_put(enum form form, const char *rec, size_t len)
+{
+	const char *stamp, *name, *stream, *line;
+	struct obuf b = { 0 };
+	size_t nlen, llen;
+	char *sp, *dup;
+	json_t *o;
+
+	if (form == FORM_FILE) {
+		fwrite(rec, 1, len, stdout);
+		return;
+	}
+	len--;	/* the newline */
+	if (len > 0 && *rec == '{') {
+		if ((o = json_loadb(rec, len, JSON_ALLOW_NUL, NULL)) == NULL)
+			return;
+		if (json_unpack(o, "{s:s, s:s, s:s, s:s%}", "ts", &stamp,
+		    "name", &name, "stream", &stream, "line", &line,
+		    &llen) == 0) {
+			if (form == FORM_JSON)
+				fwrite(rec, 1, len + 1, stdout);
+			else {
+				fwrite(line, 1, llen, stdout);
+				putchar('\n');
+			}
+		}
+		json_decref(o);
+		return;
+	}
+	/* <stamp> <name> <out|err> <line>: the line is all after the third space. */
+	if (len <= FORMAT_STAMP_LEN || rec[FORMAT_STAMP_LEN] != ' ' ||
+	    strspn(rec, "0123456789-T:.Z") != FORMAT_STAMP_LEN)
+		return;
+	name = rec + FORMAT_STAMP_LEN + 1;
+	if ((sp = memchr(name, ' ', len - FORMAT_STAMP_LEN - 1)) == NULL)
+		return;
+	nlen = (size_t)(sp - name);
+	llen = len - FORMAT_STAMP_LEN - 1 - nlen - 1;
+	if (llen < 4 || (strncmp(sp + 1, "out ", 4) != 0 &&
+	    strncmp(sp + 1, "err ", 4) != 0))
+		return;
+	line = sp + 5;
+	llen -= 4;
+	if (form == FORM_RAW) {
+		fwrite(line, 1, llen, stdout);
+		putchar('\n');
+		return;
+	}
+	dup = xmalloc(nlen + 1);
+	memcpy(dup, name, nlen);
+	dup[nlen] = '\0';
+	format_json(&b, rec, dup, sp[1] == 'o' ? "out" : "err", line, llen);
+	fwrite(b.p, 1, b.len, stdout);
+	obuf_free(&b);
+	xfree(dup);
 }
 
 static int
@@ -126,7 +202,7 @@ tail_file(const char *path, size_t n, struct lines *out)
 }
 
 static void
-print_last(json_t *files, size_t n)
+print_last(json_t *files, size_t n, enum form form)
 {
 	struct lines all = { 0 };
 	size_t k, from;
@@ -139,16 +215,24 @@ print_last(json_t *files, size_t n)
 	from = all.n > n ? all.n - n : 0;
 	for (k = 0; k < all.n; k++) {
 		if (k >= from)
-			fwrite(all.v[k].text, 1, all.v[k].len, stdout);
+			record_put(form, all.v[k].text, all.v[k].len);
 		xfree(all.v[k].text);
 	}
 	xfree(all.v);
 	fflush(stdout);
 }
 
+static void
+follow_keep(struct follow *f, const char *p, size_t len)
+{
+	f->part = xreallocarray(f->part, f->plen + len, 1);
+	memcpy(f->part + f->plen, p, len);
+	f->plen += len;
+}
+
 /* Prints the complete lines that arrived; keeps a partial one for later. */
 static void
-follow_read(struct follow *f)
+follow_read(struct follow *f, enum form form)
 {
 	char buf[65536];
 	ssize_t n;
@@ -159,26 +243,24 @@ follow_read(struct follow *f)
 			if (buf[k] != '\n')
 				continue;
 			if (f->plen > 0) {
-				fwrite(f->part, 1, f->plen, stdout);
+				follow_keep(f, buf + start, k + 1 - start);
+				record_put(form, f->part, f->plen);
 				f->plen = 0;
-			}
-			fwrite(buf + start, 1, k + 1 - start, stdout);
+			} else
+				record_put(form, buf + start, k + 1 - start);
 			start = k + 1;
 		}
-		if (start < (size_t)n) {
-			f->part = xreallocarray(f->part, f->plen + (size_t)n - start, 1);
-			memcpy(f->part + f->plen, buf + start, (size_t)n - start);
-			f->plen += (size_t)n - start;
-		}
+		if (start < (size_t)n)
+			follow_keep(f, buf + start, (size_t)n - start);
 	}
 	fflush(stdout);
 }
 
 /* The file was rotated or created: finish the old one, start the new. */
 static void
-follow_reopen(struct follow *f, int from_start)
+follow_reopen(struct follow *f, int from_start, enum form form)
 {
-	follow_read(f);
+	follow_read(f, form);
 	if (f->fd >= 0)
 		close(f->fd);
 	f->plen = 0;
@@ -187,17 +269,73 @@ follow_reopen(struct follow *f, int from_start)
 		(void)lseek(f->fd, 0, SEEK_END);
 }
 
+/* The events that came: 0, or -1 with errno once inotify fails. */
 static int
-follow(json_t *files)
+follow_events(int in, struct follow *v, size_t nf, enum form form)
+{
+	char ev[8192];
+	const struct inotify_event *ie;
+	ssize_t n, off;
+	size_t k;
+
+	while ((n = read(in, ev, sizeof(ev))) > 0) {
+		for (off = 0; off < n; off += (ssize_t)sizeof(*ie) + ie->len) {
+			ie = (const struct inotify_event *)(ev + off);
+			for (k = 0; k < nf; k++) {
+				if (ie->wd != v[k].wd || ie->len == 0 ||
+				    strcmp(ie->name, v[k].base) != 0)
+					continue;
+				if (ie->mask & (IN_CREATE | IN_MOVED_TO))
+					follow_reopen(&v[k], 1, form);
+				else
+					follow_read(&v[k], form);
+			}
+		}
+	}
+	return (n < 0 && errno == EAGAIN ? 0 : -1);
+}
+
+/*
+ * Follows until the root exits (ROOT: a pidfd, readable then), or forever
+ * when ROOT is -1.  The collector stops before the root does, so once the
+ * events that came are read, the files hold every line there will be.
+ */
+static int
+follow_loop(int in, int root, struct follow *v, size_t nf, enum form form)
+{
+	struct pollfd p[2] = { { .fd = in, .events = POLLIN },
+	    { .fd = root, .events = POLLIN } };
+	size_t k;
+
+	for (;;) {
+		if (poll(p, root >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "pmtree: logs: poll: %s\n", strerror(errno));
+			return (CLI_FAILED);
+		}
+		if (follow_events(in, v, nf, form) < 0) {
+			fprintf(stderr, "pmtree: logs: inotify: %s\n",
+			    strerror(errno));
+			return (CLI_FAILED);
+		}
+		if (root >= 0 && p[1].revents != 0)
+			break;
+	}
+	for (k = 0; k < nf; k++)
+		follow_read(&v[k], form);
+	return (CLI_OK);
+}
+
+static int
+follow(json_t *files, int root, enum form form)
 {
 	size_t nf = json_array_size(files), k;
 	struct follow *v = xcalloc(nf, sizeof(*v));
-	char ev[8192], dir[PATH_MAX], *slash;
-	const struct inotify_event *ie;
-	ssize_t n, off;
-	int in;
+	char dir[PATH_MAX], *slash;
+	int in, rc;
 
-	if ((in = inotify_init1(IN_CLOEXEC)) < 0) {
+	if ((in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0) {
 		fprintf(stderr, "pmtree: logs: inotify: %s\n", strerror(errno));
 		xfree(v);
 		return (CLI_FAILED);
@@ -210,23 +348,9 @@ follow(json_t *files)
 		v[k].base = strrchr(v[k].path, '/') + 1;
 		v[k].wd = inotify_add_watch(in, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO);
 		v[k].fd = -1;
-		follow_reopen(&v[k], 0);
+		follow_reopen(&v[k], 0, form);
 	}
-	while ((n = read(in, ev, sizeof(ev))) > 0) {
-		for (off = 0; off < n; off += (ssize_t)sizeof(*ie) + ie->len) {
-			ie = (const struct inotify_event *)(ev + off);
-			for (k = 0; k < nf; k++) {
-				if (ie->wd != v[k].wd || ie->len == 0 ||
-				    strcmp(ie->name, v[k].base) != 0)
-					continue;
-				if (ie->mask & (IN_CREATE | IN_MOVED_TO))
-					follow_reopen(&v[k], 1);
-				else
-					follow_read(&v[k]);
-			}
-		}
-	}
-	fprintf(stderr, "pmtree: logs: inotify: %s\n", strerror(errno));
+	rc = follow_loop(in, root, v, nf, form);
 	for (k = 0; k < nf; k++) {
 		if (v[k].fd >= 0)
 			close(v[k].fd);
@@ -235,7 +359,36 @@ follow(json_t *files)
 	}
 	xfree(v);
 	close(in);
-	return (CLI_FAILED);
+	return (rc);
+}
+
+/*
+ * The root's pidfd, from the peer of C's connection: the root itself
+ * listens.  A root in another pid namespace has no pid here (0): then -f
+ * follows until interrupted.
+ */
+static int
+root_watch(const struct client *c)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int fd;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+	    (fd = pidfd_open(cr.pid, 0)) < 0) {
+		fprintf(stderr, "pmtree: logs: cannot watch the tree's root: %s; "
+		    "following until interrupted\n", strerror(errno));
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+logs_usage(void)
+{
+	fprintf(stderr, "usage: pmtree logs [TARGET] [-f] [-n N] "
+	    "[--raw | --json]\n");
+	return (CLI_USAGE);
 }
 
 int
@@ -244,11 +397,15 @@ cmd_logs(struct cli_opts *o)
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "lines", required_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum form form = FORM_FILE;
 	const char *target = "";
-	json_t *rep;
-	int ch, f = 0, rc;
+	struct client c;
+	json_t *rep, *files;
+	int ch, f = 0, rc, root = -1;
 	long n = 20;
 	char *end;
 
@@ -258,10 +415,10 @@ cmd_logs(struct cli_opts *o)
 		else if (ch == 'n' && (n = strtol(optarg, &end, 10)) >= 0 &&
 		    *end == '\0' && *optarg != '\0')
 			continue;
-		else {
-			fprintf(stderr, "usage: pmtree logs [TARGET] [-f] [-n N]\n");
-			return (CLI_USAGE);
-		}
+		else if ((ch == 'r' || ch == 'j') && form == FORM_FILE)
+			form = ch == 'r' ? FORM_RAW : FORM_JSON;
+		else
+			return (logs_usage());
 	}
 	if (optind < o->argc)
 		target = o->argv[optind++];
@@ -269,12 +426,24 @@ cmd_logs(struct cli_opts *o)
 		fprintf(stderr, "pmtree: logs: too many arguments\n");
 		return (CLI_USAGE);
 	}
-	rep = client_request(o, json_pack("{ssss}", "cmd", "logs", "target",
-	    target), &rc);
-	if (rep == NULL)
+	if ((rc = client_open(&c, o)) != CLI_OK)
 		return (rc);
-	print_last(json_object_get(rep, "files"), (size_t)n);
-	rc = f ? follow(json_object_get(rep, "files")) : CLI_OK;
-	json_decref(rep);
+	/* Watched before the reply: the reply shows the pid was the root's. */
+	if (f)
+		root = root_watch(&c);
+	rep = client_call(&c, json_pack("{ssss}", "cmd", "logs", "target",
+	    target), &rc);
+	client_close(&c);
+	if (rep != NULL) {
+		files = json_object_get(rep, "files");
+		/* pmtree.log, first without a target, holds no worker's lines. */
+		if (form != FORM_FILE && *target == '\0')
+			json_array_remove(files, 0);
+		print_last(files, (size_t)n, form);
+		rc = f ? follow(files, root, form) : CLI_OK;
+		json_decref(rep);
+	}
+	if (root >= 0)
+		close(root);
 	return (rc);
 }

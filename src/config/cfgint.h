@@ -69,6 +69,7 @@ int		 cfgval_uint(struct load *, yaml_node_t *, const char *,
 		    uint64_t, uint64_t, uint64_t *);
 int		 cfgval_bool(struct load *, yaml_node_t *, const char *,
 		    bool *);
+int		 cfgval_echo(struct load *, yaml_node_t *, enum cfg_echo *);
 int		 cfgval_duration(struct load *, yaml_node_t *, const char *,
 		    uint64_t *);
 int		 cfgval_size(struct load *, yaml_node_t *, const char *,

@@ -497,25 +497,49 @@ cfgval_uint(struct load *l, yaml_node_t *n, const char *key, uint64_t min,
 	return (-1);
 }
 
+static const char *const bool_yes[] = { "true", "True", "TRUE", NULL };
+static const char *const bool_no[] = { "false", "False", "FALSE", NULL };
+
 int
 cfgval_bool(struct load *l, yaml_node_t *n, const char *key, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", NULL };
-	static const char *const no[] = { "false", "False", "FALSE", NULL };
 	char buf[64];
 
 	if (n->type == YAML_SCALAR_NODE) {
-		if (in_list(yes, (const char *)n->data.scalar.value)) {
+		if (in_list(bool_yes, (const char *)n->data.scalar.value)) {
 			*out = true;
 			return (0);
 		}
-		if (in_list(no, (const char *)n->data.scalar.value)) {
+		if (in_list(bool_no, (const char *)n->data.scalar.value)) {
 			*out = false;
 			return (0);
 		}
 	}
 	cfgval_error(l, n, "%s must be true or false (got %s)", key,
 	    got(n, buf, sizeof(buf)));
+	return (-1);
+}
+
+/* log.stdout, of the tree or of a worker: a boolean or an echo's form. */
+int
+cfgval_echo(struct load *l, yaml_node_t *n, enum cfg_echo *out)
+{
+	const char *s;
+	char buf[64];
+
+	if (n->type == YAML_SCALAR_NODE) {
+		s = (const char *)n->data.scalar.value;
+		if (in_list(bool_yes, s) || in_list(bool_no, s)) {
+			*out = in_list(bool_yes, s) ? CFG_ECHO_ON : CFG_ECHO_OFF;
+			return (0);
+		}
+		if (strcmp(s, "raw") == 0 || strcmp(s, "json") == 0) {
+			*out = *s == 'r' ? CFG_ECHO_RAW : CFG_ECHO_JSON;
+			return (0);
+		}
+	}
+	cfgval_error(l, n, "log.stdout must be true, false, raw or json "
+	    "(got %s)", got(n, buf, sizeof(buf)));
 	return (-1);
 }
 

@@ -501,6 +501,7 @@ log_map(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	static const char *const keys[] = { "stdout", "file", NULL };
 	static const struct keyset ks = { keys, NULL, NULL };
 	struct pair *pv;
+	enum cfg_echo echo;
 	size_t i, n;
 	bool b;
 
@@ -511,8 +512,8 @@ log_map(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	w->log_stdout = w->log_file = CFG_INHERIT;
 	for (i = 0; i < n; i++) {
 		if (strcmp(pv[i].key, "stdout") == 0 &&
-		    cfgval_bool(l, pv[i].vnode, "log.stdout", &b) == 0)
-			w->log_stdout = b ? CFG_ON : CFG_OFF;
+		    cfgval_echo(l, pv[i].vnode, &echo) == 0)
+			w->log_stdout = (int)echo;
 		else if (strcmp(pv[i].key, "file") == 0 &&
 		    cfgval_bool(l, pv[i].vnode, "log.file", &b) == 0)
 			w->log_file = b ? CFG_ON : CFG_OFF;

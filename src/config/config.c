@@ -139,7 +139,7 @@ root_log_key(struct load *l, struct cfg_log *lg, struct pair *p)
 			lg->dir = dir;
 		}
 	} else if (strcmp(p->key, "stdout") == 0)
-		cfgval_bool(l, p->vnode, "log.stdout", &lg->to_stdout);
+		cfgval_echo(l, p->vnode, &lg->to_stdout);
 	else if (strcmp(p->key, "format") == 0) {
 		if (cfgval_enum(l, p->vnode, "log.format", formats, &i) == 0)
 			lg->format = (enum cfg_format)i;

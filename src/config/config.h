@@ -49,6 +49,17 @@ enum cfg_format { CFG_FORMAT_TEXT, CFG_FORMAT_JSON };
 /* A per-worker boolean that may be left to the tree's log settings. */
 enum cfg_tristate { CFG_INHERIT = -1, CFG_OFF = 0, CFG_ON = 1 };
 
+/*
+ * log.stdout: how a line is echoed on pmtree's stdout.  false and true are
+ * CFG_OFF and CFG_ON, so that a worker's value is a tristate's or more.
+ */
+enum cfg_echo {
+	CFG_ECHO_OFF = CFG_OFF,
+	CFG_ECHO_ON = CFG_ON,	/* "<path> | <line>" */
+	CFG_ECHO_RAW,		/* the line only */
+	CFG_ECHO_JSON,		/* the JSON record */
+};
+
 struct cfg_worker {
 	char		**argv;		/* NULL-terminated, argc >= 1 */
 	size_t		  argc;
@@ -79,7 +90,7 @@ struct cfg_worker {
 	bool		  has_gid;	/* `group`: run in this group */
 	gid_t		  gid;
 	bool		  log_off;	/* `log: off` */
-	enum cfg_tristate log_stdout;
+	int		  log_stdout;	/* CFG_INHERIT or an enum cfg_echo */
 	enum cfg_tristate log_file;
 };
 
@@ -107,7 +118,7 @@ struct cfg_node {
 
 struct cfg_log {
 	char		*dir;		/* absolute */
-	bool		 to_stdout;
+	enum cfg_echo	 to_stdout;
 	enum cfg_format	 format;
 	uint64_t	 max_size;	/* bytes, 0 = never rotate */
 	unsigned	 keep;

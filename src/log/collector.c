@@ -477,15 +477,38 @@ stream_hung_up(const struct stream *s)
 	return (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP));
 }
 
-/* The worker's own settings first, then the tree's, which may change. */
-static bool
-stream_to_stdout(const struct stream *s)
+/* The echo's form: the worker's own settings first, then the tree's. */
+static enum cfg_echo
+stream_echo(const struct stream *s)
 {
 	if (s->how.log_off)
-		return (false);
+		return (CFG_ECHO_OFF);
 	if (s->how.log_stdout != CFG_INHERIT)
-		return (s->how.log_stdout == CFG_ON);
-	return (s->c->set.to_stdout != 0);
+		return ((enum cfg_echo)s->how.log_stdout);
+	return ((enum cfg_echo)s->c->set.to_stdout);
+}
+
+/* A record for pmtree's stdout, in the form log.stdout says. */
+static void
+stream_echo_add(struct stream *s, enum cfg_echo how, const char *stamp,
+    const char *stream, const char *line, size_t len)
+{
+	struct obuf *b = &s->c->echo;
+
+	switch (how) {
+	case CFG_ECHO_OFF:
+		break;
+	case CFG_ECHO_ON:
+		format_echo(b, s->name, s->color, line, len);
+		break;
+	case CFG_ECHO_RAW:
+		obuf_add(b, line, len);
+		obuf_add(b, "\n", 1);
+		break;
+	case CFG_ECHO_JSON:
+		format_json(b, stamp, s->name, stream, line, len);
+		break;
+	}
 }
 
 static bool
@@ -503,6 +526,7 @@ stream_batch(struct stream *s, struct logfile *lf, size_t nrec, size_t used)
 {
 	struct collector *c = s->c;
 	const char *stream = s->which ? "err" : "out";
+	enum cfg_echo echo = stream_echo(s);
 	char stamp[FORMAT_STAMP_LEN + 1];
 	struct timespec ts;
 	size_t k, before, take = 0;
@@ -527,8 +551,7 @@ stream_batch(struct stream *s, struct logfile *lf, size_t nrec, size_t used)
 				break;
 			}
 		}
-		if (stream_to_stdout(s))
-			format_echo(&c->echo, s->name, s->color, line, len);
+		stream_echo_add(s, echo, stamp, stream, line, len);
 		take = k + 1 < nrec ? c->recs[k + 1].off : used;
 	}
 	return (take);

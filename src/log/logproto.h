@@ -25,14 +25,14 @@ struct logmsg {
 	uint8_t		multi;		/* instances > 1: named path:N */
 	uint8_t		log_off;
 	int8_t		log_file;	/* enum cfg_tristate */
-	int8_t		log_stdout;
+	int8_t		log_stdout;	/* CFG_INHERIT or an enum cfg_echo */
 };
 
 /* The tree's log settings; the root changes them on reload. */
 struct logsettings {
 	uint32_t	gen;		/* bumped on every change */
 	uint32_t	json;
-	uint32_t	to_stdout;	/* log.stdout or run --stdout */
+	uint32_t	to_stdout;	/* enum cfg_echo: log.stdout, run --stdout */
 	uint32_t	keep;
 	uint64_t	max_size;
 	char		dir[4096];

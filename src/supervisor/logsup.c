@@ -154,7 +154,8 @@ logsup_settings(struct logsup *ls, const struct cfg_tree *t)
 	struct logsettings *s = &ls->shm->settings;
 
 	s->json = t->log.format == CFG_FORMAT_JSON;
-	s->to_stdout = ls->echo_all || t->log.to_stdout;
+	/* run --stdout is log.stdout: true, whatever the file says. */
+	s->to_stdout = ls->echo_all ? CFG_ECHO_ON : t->log.to_stdout;
 	s->keep = t->log.keep;
 	s->max_size = t->log.max_size;
 	snprintf(s->dir, sizeof(s->dir), "%s", t->log.dir);

@@ -489,7 +489,7 @@ START_TEST(good_log_forms)
 	struct cfg_worker *w;
 
 	ck_assert_str_eq(t->log.dir, "/var/tmp/pmtree-logs");
-	ck_assert(t->log.to_stdout);
+	ck_assert_int_eq(t->log.to_stdout, CFG_ECHO_ON);
 	ck_assert_int_eq(t->log.format, CFG_FORMAT_JSON);
 	ck_assert_uint_eq(t->log.max_size, 0);
 	ck_assert_uint_eq(t->log.keep, 0);
@@ -506,6 +506,9 @@ START_TEST(good_log_forms)
 	ck_assert(!w->log_off);
 	ck_assert_int_eq(w->log_stdout, CFG_INHERIT);
 	ck_assert_int_eq(worker(t, "big")->log_file, CFG_ON);
+	ck_assert_int_eq(worker(t, "raw")->log_stdout, CFG_ECHO_RAW);
+	ck_assert_int_eq(worker(t, "json")->log_stdout, CFG_ECHO_JSON);
+	ck_assert_int_eq(worker(t, "json")->log_file, CFG_OFF);
 	config_free(t);
 }
 END_TEST
