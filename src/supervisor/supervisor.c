@@ -1151,7 +1151,10 @@ sv_reload_pending(struct supervisor *sv)
 	} else if (sv->pending_scale) {
 		sv->pending_scale = false;
 		sv_apply(sv, sv->tree, sv->group, &sv->tab);
-	}
+	} else
+		return;
+	/* What it queued (starts, stops) must not wait for another event. */
+	sv_drain(sv);
 }
 
 int
