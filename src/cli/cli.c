@@ -4,6 +4,7 @@
  * contacts a tree.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,21 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: pmtree [-S SOCKET] COMMAND [ARGS]\n"
+	fprintf(f, "usage: pmtree [-S SOCKET | -f CONFIG] COMMAND [ARGS]\n"
 	    "       pmtree --version | --help | help COMMAND\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  pmtree %s\n", commands[i].usage);
+	fprintf(f, "\nEvery command but run and check talks to a running tree:"
+	    " the one at\n-S SOCKET, or the one CONFIG describes (-f), else "
+	    "$PMTREE_SOCKET, else the\nonly tree running in "
+	    "$XDG_RUNTIME_DIR/pmtree (or /tmp/pmtree-<uid>).\n");
+}
+
+/* run and check read their CONFIG; -f is for the commands that do not. */
+static bool
+command_is_local(const struct command *c)
+{
+	return (c->fn == cmd_run || c->fn == cmd_check);
 }
 
 static int
@@ -102,6 +114,7 @@ cli_main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { .full_argc = argc, .full_argv = argv };
@@ -109,10 +122,13 @@ cli_main(int argc, char **argv)
 	int ch, nargs;
 
 	/* "+": stop at the command, whose own options follow it. */
-	while ((ch = getopt_long(argc, argv, "+S:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+S:f:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S':
 			o.socket = optarg;
+			break;
+		case 'f':
+			o.config = optarg;
 			break;
 		case 'V':
 			printf("pmtree %s\n", PMTREE_VERSION);
@@ -129,6 +145,11 @@ cli_main(int argc, char **argv)
 		usage(stderr);
 		return (CLI_USAGE);
 	}
+	if (o.socket != NULL && o.config != NULL) {
+		fprintf(stderr, "pmtree: -S and -f both name the tree: give one\n");
+		usage(stderr);
+		return (CLI_USAGE);
+	}
 	o.argc = argc - optind;
 	o.argv = argv + optind;
 	if (strcmp(o.argv[0], "help") == 0)
@@ -136,6 +157,11 @@ cli_main(int argc, char **argv)
 	if ((c = command_find(o.argv[0])) == NULL) {
 		fprintf(stderr, "pmtree: unknown command: %s\n", o.argv[0]);
 		usage(stderr);
+		return (CLI_USAGE);
+	}
+	if (o.config != NULL && command_is_local(c)) {
+		fprintf(stderr, "pmtree: %s: -f is for the commands that talk to "
+		    "a running tree\nusage: pmtree %s\n", c->name, c->usage);
 		return (CLI_USAGE);
 	}
 	nargs = o.argc - 1;

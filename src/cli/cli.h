@@ -10,6 +10,7 @@
 
 struct cli_opts {
 	const char	*socket;	/* -S, or NULL */
+	const char	*config;	/* -f, or NULL */
 	int		 argc;		/* the command and its arguments */
 	char		**argv;
 	int		 full_argc;	/* main's, for the process title */

@@ -1,16 +1,20 @@
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "config.h"
 #include "sockpath.h"
+#include "xmalloc.h"
 
 const char *
 jstr(json_t *v, const char *def)
@@ -38,13 +42,40 @@ client_connect(const char *path)
 	return (fd);
 }
 
-/* The only live tree of the run folder; several is a usage error. */
+/*
+ * A tree linked under two names is one tree: true if PATH's socket is
+ * one of the N seen, or is gone; else it becomes the N+1th.
+ */
+static bool
+client_seen(dev_t *dev, ino_t *ino, int n, const char *path)
+{
+	struct stat st;
+	int i;
+
+	if (stat(path, &st) < 0)
+		return (true);
+	for (i = 0; i < n; i++) {
+		if (dev[i] == st.st_dev && ino[i] == st.st_ino)
+			return (true);
+	}
+	dev[n] = st.st_dev;
+	ino[n] = st.st_ino;
+	return (false);
+}
+
+/*
+ * The only live tree of the run folder; several is a usage error.  An
+ * entry may be a link to a socket elsewhere (SPEC Part two): connect and
+ * stat follow it.
+ */
 static int
 client_discover(struct client *c)
 {
 	char dir[4096], path[4096 + 256], first[4096 + 256] = "";
+	dev_t *dev = NULL;
+	ino_t *ino = NULL;
 	struct dirent *de;
-	int nlive = 0, fd;
+	int nlive = 0, cap = 0, fd;
 	size_t len;
 	DIR *d;
 
@@ -60,6 +91,13 @@ client_discover(struct client *c)
 		if ((fd = client_connect(path)) < 0)
 			continue;
 		close(fd);
+		if (nlive == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			dev = xreallocarray(dev, (size_t)cap, sizeof(*dev));
+			ino = xreallocarray(ino, (size_t)cap, sizeof(*ino));
+		}
+		if (client_seen(dev, ino, nlive, path))
+			continue;
 		if (nlive++ == 0)
 			snprintf(first, sizeof(first), "%s", path);
 		else {
@@ -70,6 +108,8 @@ client_discover(struct client *c)
 		}
 	}
 	closedir(d);
+	free(dev);
+	free(ino);
 	if (nlive == 0) {
 		fprintf(stderr, "pmtree: no tree running at %s\n", dir);
 		return (CLI_FAILED);
@@ -77,6 +117,37 @@ client_discover(struct client *c)
 	if (nlive > 1)
 		return (CLI_USAGE);
 	snprintf(c->path, sizeof(c->path), "%s", first);
+	return (CLI_OK);
+}
+
+/*
+ * -f: the socket CONFIG names, as `run` would bind it but for
+ * $PMTREE_SOCKET, which -f is there to override.  A tree whose socket is
+ * elsewhere has a link at the default path.
+ */
+static int
+client_from_config(struct client *c, const char *file)
+{
+	struct cfg_tree *t;
+	struct diag d;
+	int n;
+
+	diag_init(&d, file);
+	if ((t = config_load(file, &d)) == NULL)
+		diag_print(&d, stderr);
+	diag_free(&d);
+	if (t == NULL)
+		return (CLI_USAGE);
+	if (t->control_socket != NULL)
+		n = snprintf(c->path, sizeof(c->path), "%s", t->control_socket);
+	else
+		n = sockpath_default(t->name, c->path, sizeof(c->path));
+	config_free(t);
+	if (n < 0 || (size_t)n >= sizeof(c->path)) {
+		fprintf(stderr, "pmtree: %s: the socket's path is too long\n",
+		    file);
+		return (CLI_USAGE);
+	}
 	return (CLI_OK);
 }
 
@@ -89,7 +160,10 @@ client_open(struct client *c, const struct cli_opts *o)
 	c->fd = -1;
 	if (o->socket != NULL)
 		snprintf(c->path, sizeof(c->path), "%s", o->socket);
-	else if (env != NULL && *env != '\0')
+	else if (o->config != NULL) {
+		if ((rc = client_from_config(c, o->config)) != CLI_OK)
+			return (rc);
+	} else if (env != NULL && *env != '\0')
 		snprintf(c->path, sizeof(c->path), "%s", env);
 	else if ((rc = client_discover(c)) != CLI_OK)
 		return (rc);

@@ -18,20 +18,29 @@ sockpath_rundir(char *buf, size_t len)
 }
 
 int
+sockpath_default(const char *name, char *buf, size_t len)
+{
+	char dir[4096];
+	int n;
+
+	if (sockpath_rundir(dir, sizeof(dir)) < 0)
+		return (-1);
+	n = snprintf(buf, len, "%s/%s.sock", dir, name);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+int
 sockpath_for_tree(const char *configured, const char *name, char *buf,
     size_t len)
 {
 	const char *env = getenv("PMTREE_SOCKET");
-	char dir[4096];
 	int n;
 
 	if (configured != NULL)
 		n = snprintf(buf, len, "%s", configured);
 	else if (env != NULL && *env != '\0')
 		n = snprintf(buf, len, "%s", env);
-	else if (sockpath_rundir(dir, sizeof(dir)) < 0)
-		return (-1);
 	else
-		n = snprintf(buf, len, "%s/%s.sock", dir, name);
+		return (sockpath_default(name, buf, len));
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
 }

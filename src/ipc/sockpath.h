@@ -6,6 +6,8 @@
 
 /* <rundir>: $XDG_RUNTIME_DIR/pmtree, else /tmp/pmtree-<uid>. */
 int	sockpath_rundir(char *buf, size_t len);
+/* <rundir>/NAME.sock: the default socket of tree NAME. */
+int	sockpath_default(const char *name, char *buf, size_t len);
 /*
  * The socket of tree NAME: CONFIGURED (control.socket) if set, else
  * $PMTREE_SOCKET, else <rundir>/NAME.sock.  -1 if it does not fit.

@@ -28,6 +28,7 @@
 #include "proctitle.h"
 #include "root.h"
 #include "sockpath.h"
+#include "socklink.h"
 #include "spawn.h"
 #include "command.h"
 #include "supervisor.h"
@@ -36,6 +37,7 @@ struct root {
 	const struct cfg_tree	*tree;
 	char			 sock[PATH_MAX];
 	int			 lockfd;
+	struct socklink		 link;		/* in <rundir>, if outside */
 	int			 readyfd;	/* -d: tells the waiting parent */
 	uint64_t		 started_ms;
 	bool			 to_stdout;
@@ -49,8 +51,8 @@ struct root {
 static int
 root_lock(struct root *r)
 {
-	char path[PATH_MAX + 8], dir[PATH_MAX], buf[32];
-	ssize_t n;
+	char path[PATH_MAX + 8], dir[PATH_MAX];
+	const char *what;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", r->sock);
@@ -62,30 +64,41 @@ root_lock(struct root *r)
 		}
 	}
 	snprintf(path, sizeof(path), "%s.lock", r->sock);
-	r->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (r->lockfd < 0) {
-		fprintf(stderr, "pmtree: open %s: %s\n", path, strerror(errno));
-		return (-1);
-	}
-	if (flock(r->lockfd, LOCK_EX | LOCK_NB) == 0)
+	switch (fsutil_lock(path, &r->lockfd, &what)) {
+	case 0:
 		return (0);
-	if (errno != EWOULDBLOCK) {
-		fprintf(stderr, "pmtree: lock %s: %s\n", path, strerror(errno));
+	case -1:
+		fprintf(stderr, "pmtree: %s %s: %s\n", what, path, strerror(errno));
 		return (-1);
 	}
-	n = pread(r->lockfd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	fprintf(stderr, "pmtree: already running (pid %d)\n", atoi(buf));
+	fprintf(stderr, "pmtree: already running (pid %d)\n",
+	    fsutil_read_pid(r->lockfd));
+	close(r->lockfd);
+	r->lockfd = -1;
 	return (-1);
+}
+
+/*
+ * Only once our socket is gone: a new root could otherwise lock a fresh
+ * file, bind the path, and lose its socket to our unlink.  Unlinked while
+ * held: a root that locks it meanwhile sees it gone (fsutil_lock).
+ */
+static void
+root_unlock(struct root *r)
+{
+	char path[PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s.lock", r->sock);
+	if (unlink(path) < 0 && errno != ENOENT)
+		evlog("pmtree", "unlink %s: %s", path, strerror(errno));
+	close(r->lockfd);
+	r->lockfd = -1;
 }
 
 static void
 root_write_pid(struct root *r)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-
-	if (ftruncate(r->lockfd, 0) < 0 || pwrite(r->lockfd, buf, (size_t)n, 0) != n)
+	if (fsutil_write_pid(r->lockfd) < 0)
 		evlog("pmtree", "writing the pid to %s.lock: %s", r->sock,
 		    strerror(errno));
 }
@@ -228,6 +241,7 @@ root_loop(struct root *r)
 		evlog("pmtree", "control socket %s: %s", r->sock, strerror(errno));
 		goto out;
 	}
+	socklink_make(&r->link, r->sock, r->tree->name);
 	if (r->tree->control_http != NULL && root_http(r, base) < 0)
 		goto out;
 	supervisor_on_ready(sv, root_ready, r);
@@ -243,6 +257,8 @@ out:
 	supervisor_free(sv);
 	if (r->logs != NULL)
 		logsup_stop(r->logs);
+	/* Before `shutdown` is answered, so that its client finds no link. */
+	socklink_remove(&r->link);
 	root_close_control(r);
 	commands_free(r->cmds);
 	r->cmds = NULL;
@@ -281,8 +297,8 @@ root_check_ids(const struct cfg_tree *t)
 int
 root_run(const struct cfg_tree *t, const struct root_opts *o)
 {
-	struct root r = { .tree = t, .lockfd = -1, .readyfd = -1,
-	    .to_stdout = o->to_stdout };
+	struct root r = { .tree = t, .lockfd = -1, .link = SOCKLINK_NONE,
+	    .readyfd = -1, .to_stdout = o->to_stdout };
 	sigset_t handled;
 	rlim_t nofile;
 	int rc = 1;
@@ -326,9 +342,9 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 	malloc_trim(0);
 	rc = root_loop(&r);
 out:
-	evlog_close();
 	if (r.lockfd >= 0)
-		close(r.lockfd);
+		root_unlock(&r);
+	evlog_close();
 	if (r.readyfd >= 0)
 		close(r.readyfd);
 	return (rc);

@@ -1,8 +1,12 @@
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,4 +86,80 @@ fsutil_opendirat(int dirfd, const char *rel, mode_t mode)
 			return (-1);
 	}
 	return (fd);
+}
+
+/* True if FD is the file PATH names, false with errno (0: another file). */
+static bool
+fsutil_same(int fd, const char *path)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) < 0 || stat(path, &b) < 0)
+		return (false);
+	errno = 0;
+	return (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+int
+fsutil_lock(const char *path, int *fdp, const char **what)
+{
+	int fd, err;
+
+	for (;;) {
+		*what = "open";
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			return (-1);
+		*what = "lock";
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EWOULDBLOCK) {
+				*fdp = fd;
+				return (1);
+			}
+			break;
+		}
+		/*
+		 * A root that stops removes its lock file: the one we locked
+		 * may have gone from PATH in the meantime, and a lock on it
+		 * would keep nobody out.
+		 */
+		*what = "stat";
+		if (fsutil_same(fd, path)) {
+			*fdp = fd;
+			return (0);
+		}
+		if (errno != 0 && errno != ENOENT)
+			break;
+		close(fd);
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	return (-1);
+}
+
+int
+fsutil_write_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	ssize_t w;
+
+	if (ftruncate(fd, 0) < 0 || (w = pwrite(fd, buf, (size_t)n, 0)) < 0)
+		return (-1);
+	if (w != n) {
+		errno = EIO;	/* a short write of a few bytes: a full disk */
+		return (-1);
+	}
+	return (0);
+}
+
+int
+fsutil_read_pid(int fd)
+{
+	char buf[32];
+	ssize_t n;
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	return (atoi(buf));
 }

@@ -13,5 +13,16 @@ int	fsutil_mkdirs(const char *path, mode_t mode);
  * fd, or -1 with errno.
  */
 int	fsutil_opendirat(int dirfd, const char *rel, mode_t mode);
+/*
+ * Takes an exclusive flock(2) on PATH, created 0600 if missing, and sets
+ * *FD (close-on-exec).  Returns 0 when locked; 1 when another process
+ * holds it (*FD is still open, to read its pid); -1 with errno and *WHAT
+ * naming the call that failed.
+ */
+int	fsutil_lock(const char *path, int *fd, const char **what);
+/* Replaces the content of FD with our pid and a newline; -1 with errno. */
+int	fsutil_write_pid(int fd);
+/* The pid written in FD's file, 0 if none can be read. */
+int	fsutil_read_pid(int fd);
 
 #endif

@@ -684,6 +684,7 @@ h_guard(int rfd)
 static void
 h_setup(void)
 {
+	char rt[PATH_MAX];
 	int p[2];
 
 	memset(&H, 0, sizeof(H));
@@ -695,6 +696,13 @@ h_setup(void)
 	H_FMT(H.starts, "%s/starts", H.dir);
 	H_FMT(H.kids, "%s/kids", H.dir);
 	H_FMT(H.log, "%s/logs/pmtree.log", H.dir);
+	/*
+	 * A root links its socket into <rundir> (doc/protocol.md): the test's
+	 * own, not the user's, where trees of other tests would meet.
+	 */
+	H_FMT(rt, "%s/rt", H.dir);
+	if (setenv("XDG_RUNTIME_DIR", rt, 1) < 0)
+		ck_abort_msg("setenv XDG_RUNTIME_DIR: %s", strerror(errno));
 	if (pipe2(p, O_CLOEXEC) < 0)
 		ck_abort_msg("pipe: %s", strerror(errno));
 	fflush(stdout);
