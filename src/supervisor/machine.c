@@ -38,6 +38,31 @@ sm_slot_live(const struct slot *s)
 	    s->state == SLOT_STOPPING);
 }
 
+bool
+sm_holder(const struct sm *sm, size_t *slot)
+{
+	size_t i = sm->cursor;
+
+	if (sm->done)
+		return (false);
+	if (sm->stopping) {
+		if (sm->stop_at <= sm->stop_from)
+			return (false);
+		i = sm->stop_at - 1;
+	}
+	if (i >= sm->nslots)
+		return (false);
+	switch (sm->slots[i].state) {
+	case SLOT_STARTING:
+	case SLOT_BACKOFF:
+	case SLOT_STOPPING:
+		*slot = i;
+		return (true);
+	default:
+		return (false);
+	}
+}
+
 static void
 sm_emit(struct sm *sm, struct action a)
 {

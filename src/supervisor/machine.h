@@ -191,6 +191,12 @@ size_t	sm_retiring(const struct sm *);
 /* The next action to perform; false when there is none. */
 bool	sm_next(struct sm *, struct action *);
 
+/*
+ * The slot the plan waits on before it goes further: the one a stop phase
+ * is stopping, else the in-order start's while it starts, backs off or
+ * stops.  False when nothing holds the plan back.
+ */
+bool	sm_holder(const struct sm *, size_t *slot);
 /* True while the slot has a process: starting, running or stopping. */
 bool	sm_slot_live(const struct slot *);
 const char *sm_state_name(enum slot_state);
