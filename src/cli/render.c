@@ -121,7 +121,11 @@ table_node(struct table *t, json_t *n, const char *prefix, bool last,
 	snprintf(r->col[0], sizeof(r->col[0]), "%s%s%s", prefix,
 	    top ? "" : t->tty ? (last ? "└─ " : "├─ ") : "  ",
 	    jstr(json_object_get(n, "name"), "?"));
-	snprintf(r->col[1], sizeof(r->col[1]), "%s", state);
+	if (json_is_string(json_object_get(n, "waiting_for")))
+		snprintf(r->col[1], sizeof(r->col[1]), "%s for %s", state,
+		    json_string_value(json_object_get(n, "waiting_for")));
+	else
+		snprintf(r->col[1], sizeof(r->col[1]), "%s", state);
 	r->color = t->tty ? state_color(state) : "";
 	pid = json_object_get(n, "pid");
 	snprintf(r->col[2], sizeof(r->col[2]), json_is_integer(pid) ? "%lld" : "-",

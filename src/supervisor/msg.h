@@ -52,6 +52,9 @@ struct msg_node_state {
 	uint64_t	since_ms;	/* last start */
 	uint64_t	next_ms;	/* next restart, 0: none */
 	uint32_t	retiring;	/* a group: removed children still running */
+	/* A group: the child its plan waits on (node id, 0: none), instance. */
+	uint32_t	wait_node;
+	uint32_t	wait_inst;
 	uint32_t	pad2;
 };
 

@@ -194,6 +194,9 @@ nodetab_carry(struct nodetab *t, struct nodetab *from)
 			if (st != NULL) {
 				t->byid[k][i] = *st;
 				t->byid[k][i].node = n->id;
+				/* An id of the old file: the group tells it anew. */
+				t->byid[k][i].wait_node = 0;
+				t->byid[k][i].wait_inst = 0;
 			}
 		}
 	}

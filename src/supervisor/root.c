@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "clients.h"
 #include "control.h"
+#include "detach.h"
 #include "evlog.h"
 #include "fsutil.h"
 #include "http.h"
@@ -38,7 +40,7 @@ struct root {
 	char			 sock[PATH_MAX];
 	int			 lockfd;
 	struct socklink		 link;		/* in <rundir>, if outside */
-	int			 readyfd;	/* -d: tells the waiting parent */
+	struct detach		*dt;		/* -d: the waiting caller */
 	uint64_t		 started_ms;
 	bool			 to_stdout;
 	struct commands		*cmds;
@@ -103,41 +105,6 @@ root_write_pid(struct root *r)
 		    strerror(errno));
 }
 
-/*
- * -d: the caller waits on a pipe until the daemon says the tree is up, or
- * exits non-zero if the daemon dies first.  Returns in the daemon only.
- */
-static int
-root_daemonize(struct root *r)
-{
-	int p[2], null;
-	char c;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return (-1);
-	fflush(stdout);
-	fflush(stderr);
-	if ((pid = fork()) < 0)
-		return (-1);
-	if (pid > 0) {
-		close(p[1]);
-		if (read(p[0], &c, 1) == 1)
-			exit(0);
-		fprintf(stderr, "pmtree: the tree could not start (see %s/pmtree.log)\n",
-		    r->tree->log.dir);
-		exit(1);
-	}
-	close(p[0]);
-	r->readyfd = p[1];
-	if (setsid() < 0 || (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-		return (-1);
-	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-		return (-1);
-	close(null);
-	return (0);
-}
-
 static void
 root_ready(struct supervisor *sv, void *arg)
 {
@@ -145,11 +112,8 @@ root_ready(struct supervisor *sv, void *arg)
 
 	evlog("pmtree", "tree %s is up (%zu workers)", r->tree->name,
 	    r->tree->nworkers);
-	if (r->readyfd >= 0) {
-		(void)!write(r->readyfd, "R", 1);
-		close(r->readyfd);
-		r->readyfd = -1;
-	}
+	detach_ready(r->dt);
+	r->dt = NULL;
 }
 
 static void
@@ -195,6 +159,20 @@ root_close_control(struct root *r)
 	}
 }
 
+/* Logged, and told to a caller of -d that waits for the tree. */
+static void __attribute__((format(printf, 2, 3)))
+root_fail(struct root *r, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	evlog("pmtree", "%s", text);
+	detach_say(r->dt, "%s", text);
+}
+
 /* It answers while the tree is still starting: so it opens first. */
 static int
 root_http(struct root *r, struct event_base *base)
@@ -204,7 +182,7 @@ root_http(struct root *r, struct event_base *base)
 
 	if ((r->http = http_open(base, r->tree->control_http, &v)) != NULL)
 		return (0);
-	evlog("pmtree", "control.http %s: %s", r->tree->control_http,
+	root_fail(r, "control.http %s: %s", r->tree->control_http,
 	    strerror(errno));
 	return (-1);
 }
@@ -222,7 +200,7 @@ root_loop(struct root *r)
 	 */
 	if ((base = event_base_new()) == NULL ||
 	    event_base_priority_init(base, 3) < 0) {
-		evlog("pmtree", "event_base_new failed");
+		root_fail(r, "event_base_new failed");
 		if (base != NULL)
 			event_base_free(base);
 		return (1);
@@ -230,7 +208,7 @@ root_loop(struct root *r)
 	/* The collector first: it is the first process of the tree to start. */
 	if ((r->logs = logsup_new(base, r->tree, r->to_stdout)) == NULL ||
 	    logsup_start(r->logs) < 0) {
-		evlog("pmtree", "starting the log collector: %s", strerror(errno));
+		root_fail(r, "starting the log collector: %s", strerror(errno));
 		goto out;
 	}
 	if ((sv = supervisor_new(base, r->tree, r->tree->root, -1, NULL)) == NULL)
@@ -238,7 +216,7 @@ root_loop(struct root *r)
 	r->cmds = commands_new(r->tree, sv, r->logs, r->started_ms);
 	r->ctl = control_open(base, r->sock, commands_request, r->cmds);
 	if (r->ctl == NULL) {
-		evlog("pmtree", "control socket %s: %s", r->sock, strerror(errno));
+		root_fail(r, "control socket %s: %s", r->sock, strerror(errno));
 		goto out;
 	}
 	socklink_make(&r->link, r->sock, r->tree->name);
@@ -249,9 +227,15 @@ root_loop(struct root *r)
 	supervisor_on_change(sv, commands_changed, r->cmds);
 	supervisor_on_reap(sv, root_reaped, r);
 	supervisor_spare(sv, root_collector, r);
+	detach_watch(r->dt, base, &(struct detach_view){ .tree = commands_tree,
+	    .table = commands_table, .arg = r->cmds });
 	evlog("pmtree", "starting tree %s (pid %d)", r->tree->name, (int)getpid());
 	status = supervisor_run(sv);
 out:
+	detach_end(r->dt, status, r->cmds == NULL ? NULL :
+	    &(struct detach_view){ .tree = commands_tree,
+	    .table = commands_table, .arg = r->cmds });
+	r->dt = NULL;
 	http_close(r->http);
 	r->http = NULL;
 	supervisor_free(sv);
@@ -298,7 +282,7 @@ int
 root_run(const struct cfg_tree *t, const struct root_opts *o)
 {
 	struct root r = { .tree = t, .lockfd = -1, .link = SOCKLINK_NONE,
-	    .readyfd = -1, .to_stdout = o->to_stdout };
+	    .to_stdout = o->to_stdout };
 	sigset_t handled;
 	rlim_t nofile;
 	int rc = 1;
@@ -317,7 +301,7 @@ root_run(const struct cfg_tree *t, const struct root_opts *o)
 		    evlog_strerror(errno));
 		goto out;
 	}
-	if (o->daemon && root_daemonize(&r) < 0) {
+	if (o->daemon && (r.dt = detach_fork(t->log.dir)) == NULL) {
 		evlog("pmtree", "detaching: %s", strerror(errno));
 		goto out;
 	}
@@ -345,7 +329,6 @@ out:
 	if (r.lockfd >= 0)
 		root_unlock(&r);
 	evlog_close();
-	if (r.readyfd >= 0)
-		close(r.readyfd);
+	detach_end(r.dt, rc, NULL);
 	return (rc);
 }

@@ -154,6 +154,39 @@ struct walk {
 	bool				 first;	/* no comma before the next */
 };
 
+/*
+ * A waiting child's "waiting_for": the sibling its group's plan waits on,
+ * as the group last told it.  A worker has the key always (null when it
+ * waits for nothing); a group only while it waits, so that a group's
+ * entry keeps the keys of SPEC section 5.
+ */
+static void
+jw_waiting(struct walk *w, const struct cfg_node *n,
+    const struct msg_node_state *st)
+{
+	const struct msg_node_state *g;
+	const struct cfg_node *h;
+	char inst[16] = "";
+
+	g = nodetab_get(w->tab, n->parent->id, 0);
+	if (st->state != SLOT_WAITING || g == NULL || g->wait_node == 0 ||
+	    g->wait_node >= w->tree->nnodes) {
+		if (n->kind == CFG_WORKER) {
+			jw_key(w->b, "waiting_for", false);
+			jw_raw(w->b, "null");
+		}
+		return;
+	}
+	jw_key(w->b, "waiting_for", false);
+	h = w->tree->nodes[g->wait_node];
+	if (h->kind == CFG_WORKER && nodetab_count(w->tab, h->id) > 1)
+		snprintf(inst, sizeof(inst), ":%u", g->wait_inst);
+	jw_raw(w->b, "\"");
+	jw_raw(w->b, h->path);
+	jw_raw(w->b, inst);
+	jw_raw(w->b, "\"");
+}
+
 static void
 status_worker(struct walk *w, const struct cfg_node *n, unsigned inst,
     unsigned count)
@@ -184,6 +217,7 @@ status_worker(struct walk *w, const struct cfg_node *n, unsigned inst,
 	jw_int(b, "instance", inst);
 	jw_int_or_null(b, "pid", live, st->pid);
 	jw_str(b, "state", sm_state_name((enum slot_state)st->state));
+	jw_waiting(w, n, st);
 	jw_key(b, "ready", false);
 	jw_raw(b, st->ready ? "true" : "false");
 	jw_int_or_null(b, "uptime_ms", live, (long long)up);
@@ -240,6 +274,8 @@ status_group(struct walk *w, const struct cfg_node *g, int all)
 	jw_int_or_null(b, "pid", pid > 0, pid);
 	jw_str(b, "state", isroot ? "running" :
 	    sm_state_name((enum slot_state)st->state));
+	if (!isroot)
+		jw_waiting(w, g, st);
 	jw_str(b, "strategy", strategy_names[g->group.strategy]);
 	jw_int(b, "intensity", g->group.intensity);
 	jw_int(b, "period_ms", (long long)g->group.period_ms);
@@ -321,4 +357,134 @@ status_write(struct obuf *b, const struct cfg_tree *t, struct nodetab *tab,
 	jw_raw(b, "}");
 	xfree(w.keep);
 	xfree(w.inst);
+}
+
+/* --- what a start waits for (run -d) ------------------------------------ */
+
+/* ", 12 restarts, last exit code 1"; "" before any exit. */
+static void
+status_exit_words(char *buf, size_t len, const struct msg_node_state *st)
+{
+	const char *name = units_signal_name(st->exit_sig);
+	char how[48];
+
+	*buf = '\0';
+	if (!st->has_exit)
+		return;
+	if (st->exit_code >= 0)
+		snprintf(how, sizeof(how), "code %d", st->exit_code);
+	else if (name != NULL)
+		snprintf(how, sizeof(how), "signal %s", name);
+	else
+		snprintf(how, sizeof(how), "signal %d", st->exit_sig);
+	snprintf(buf, len, ", %u restart%s, last exit %s", st->restarts,
+	    st->restarts == 1 ? "" : "s", how);
+}
+
+/* The node's path, with its instance when it runs several. */
+static void
+status_path(char *buf, size_t len, struct nodetab *tab,
+    const struct cfg_node *n, unsigned inst)
+{
+	if (n->kind == CFG_WORKER && nodetab_count(tab, n->id) > 1)
+		snprintf(buf, len, "%s:%u", n->path, inst);
+	else
+		snprintf(buf, len, "%s", n->path);
+}
+
+/* "waiting for P: WHY" for the child group G's plan waits on, if any. */
+static void
+status_wait_line(const struct cfg_tree *t, struct nodetab *tab,
+    const struct cfg_node *g, uint64_t now, status_line_fn *fn, void *arg)
+{
+	const struct msg_node_state *gs = nodetab_get(tab, g->id, 0), *hs;
+	const struct cfg_node *h;
+	char path[300], line[600], ex[96];
+	uint64_t ms;
+
+	if (gs == NULL || gs->wait_node == 0 || gs->wait_node >= t->nnodes)
+		return;
+	h = t->nodes[gs->wait_node];
+	if ((hs = nodetab_get(tab, h->id, gs->wait_inst)) == NULL)
+		return;
+	/* A group that waits on a child of its own: that child's line says why. */
+	if (h->kind == CFG_GROUP && hs->wait_node != 0)
+		return;
+	status_path(path, sizeof(path), tab, h, gs->wait_inst);
+	status_exit_words(ex, sizeof(ex), hs);
+	switch (hs->state) {
+	case SLOT_STARTING:
+		ms = now > hs->since_ms ? now - hs->since_ms : 0;
+		snprintf(line, sizeof(line), "waiting for %s: starting, not "
+		    "ready after %.1f s%s", path, (double)ms / 1000.0, ex);
+		break;
+	case SLOT_BACKOFF:
+		ms = hs->next_ms > now ? hs->next_ms - now : 0;
+		snprintf(line, sizeof(line), "waiting for %s: backoff%s, next "
+		    "start in %.1f s", path, ex, (double)ms / 1000.0);
+		break;
+	default:
+		snprintf(line, sizeof(line), "waiting for %s: %s%s", path,
+		    sm_state_name((enum slot_state)hs->state), ex);
+	}
+	fn(line, arg);
+}
+
+static void
+status_waiting_in(const struct cfg_tree *t, struct nodetab *tab,
+    const struct cfg_node *g, uint64_t now, status_line_fn *fn, void *arg)
+{
+	const struct msg_node_state *gs = nodetab_get(tab, g->id, 0);
+	size_t k;
+
+	/* A group whose supervisor is not up plans nothing. */
+	if (g->parent != NULL && (gs == NULL || gs->pid <= 0))
+		return;
+	status_wait_line(t, tab, g, now, fn, arg);
+	for (k = 0; k < g->group.nchildren; k++) {
+		if (g->group.children[k]->kind == CFG_GROUP)
+			status_waiting_in(t, tab, g->group.children[k], now,
+			    fn, arg);
+	}
+}
+
+void
+status_waiting(const struct cfg_tree *t, struct nodetab *tab, uint64_t now,
+    status_line_fn *fn, void *arg)
+{
+	status_waiting_in(t, tab, t->root, now, fn, arg);
+}
+
+void
+status_failing(const struct cfg_tree *t, struct nodetab *tab, unsigned max,
+    status_line_fn *fn, void *arg)
+{
+	const struct msg_node_state *st;
+	char path[300], line[600], ex[96];
+	unsigned id, k, n, shown = 0, more = 0;
+
+	for (id = 1; id < t->nnodes; id++) {
+		if (t->nodes[id]->kind != CFG_WORKER)
+			continue;
+		n = nodetab_count(tab, id);
+		for (k = 0; k < n; k++) {
+			st = nodetab_get(tab, id, k);
+			if (!st->has_exit || (st->restarts == 0 &&
+			    st->exit_code <= 0))
+				continue;
+			if (shown == max) {
+				more++;
+				continue;
+			}
+			status_path(path, sizeof(path), tab, t->nodes[id], k);
+			status_exit_words(ex, sizeof(ex), st);
+			snprintf(line, sizeof(line), "%s: %s", path, ex + 2);
+			fn(line, arg);
+			shown++;
+		}
+	}
+	if (more > 0) {
+		snprintf(line, sizeof(line), "and %u more", more);
+		fn(line, arg);
+	}
 }

@@ -39,4 +39,19 @@ void	status_write(struct obuf *b, const struct cfg_tree *, struct nodetab *,
 	    const struct status_root *, const struct target *, size_t ntargets,
 	    uint64_t now);
 
+typedef void	status_line_fn(const char *line, void *arg);
+
+/*
+ * One line per child that holds a start back, through the tree:
+ * "waiting for queues/orders: backoff, 12 restarts, last exit code 1, ...".
+ */
+void	status_waiting(const struct cfg_tree *, struct nodetab *, uint64_t now,
+	    status_line_fn *, void *);
+/*
+ * One line per worker instance that crashed ("api/web:1: 3 restarts, last
+ * exit code 1"), at most MAX, then "and N more".
+ */
+void	status_failing(const struct cfg_tree *, struct nodetab *, unsigned max,
+	    status_line_fn *, void *);
+
 #endif

@@ -98,6 +98,7 @@ struct supervisor {
 	struct cfg_tree		*pending;	/* a reload waiting for a stop phase */
 	bool			 pending_scale;	/* a scale waiting for one */
 	uint32_t		 retiring;	/* as last told to the parent */
+	bool			 wait_told;	/* the parent has our wait_node */
 	pid_t			(*spare)(void *);	/* a child, not an orphan */
 	void			*spare_arg;
 	uint32_t		 pending_gen;
@@ -222,7 +223,7 @@ sv_report(struct supervisor *sv, size_t i)
 	st->since_ms = s->started_at;
 	st->next_ms = s->state == SLOT_BACKOFF ? s->due : 0;
 	if (s->node->kind == CFG_GROUP && !sm_slot_live(s))
-		st->retiring = 0;
+		st->retiring = st->wait_node = st->wait_inst = 0;
 	sv_send_up(sv, st);
 	if (s->node->kind == CFG_GROUP && s->state == SLOT_STOPPED)
 		sv_park_subtree(sv, s->node);
@@ -253,6 +254,7 @@ sv_retiring_total(struct supervisor *sv)
 static void
 sv_send_self(struct supervisor *sv)
 {
+	const struct msg_node_state *self = nodetab_get(&sv->tab, sv->group->id, 0);
 	struct msg_node_state st = {
 		.gen = sv->tab.gen,
 		.node = sv->group->id,
@@ -260,9 +262,34 @@ sv_send_self(struct supervisor *sv)
 		.ready = sv->sm.ready,
 		.pid = (int32_t)getpid(),
 		.retiring = sv->retiring,
+		.wait_node = self->wait_node,
+		.wait_inst = self->wait_inst,
 	};
 
 	sv_send_up(sv, &st);
+}
+
+/*
+ * After every drain: the child our plan waits on, kept in our own entry
+ * (the root's is what status reads) and told to the parent when it moves.
+ */
+static void
+sv_wait_changed(struct supervisor *sv)
+{
+	struct msg_node_state *self = nodetab_get(&sv->tab, sv->group->id, 0);
+	uint32_t node = 0, inst = 0;
+	size_t i;
+
+	if (sm_holder(&sv->sm, &i) && !sv->sm.slots[i].retired) {
+		node = sv->sm.slots[i].node->id;
+		inst = sv->sm.slots[i].instance;
+	}
+	if (sv->wait_told && self->wait_node == node && self->wait_inst == inst)
+		return;
+	self->wait_node = node;
+	self->wait_inst = inst;
+	sv->wait_told = true;
+	sv_send_self(sv);
 }
 
 /* Once the count of what still retires changes, the parent hears of it. */
@@ -790,6 +817,7 @@ sv_drain(struct supervisor *sv)
 		sv_perform(sv, &a);
 	if (sv->pending != NULL || sv->pending_scale)
 		sv_reload_pending(sv);
+	sv_wait_changed(sv);
 }
 
 /* --- commands ----------------------------------------------------------- */
@@ -1113,6 +1141,8 @@ sv_reload_now(struct supervisor *sv, const struct cfg_tree *t, uint32_t gen)
 	nodetab_init(&tab, t, g);
 	nodetab_carry(&tab, &sv->tab);
 	tab.gen = gen;
+	/* Node ids are the new file's: what waits is told again. */
+	sv->wait_told = false;
 	sv_apply(sv, t, g, &tab);
 	sv_forward_reload(sv);
 	evlog(sv_who(sv), "configuration %u applied", gen);
@@ -1248,7 +1278,17 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 	if (m.gen != sv->tab.gen)
 		return (0);
 	if (m.node == g->id) {
-		if ((st = nodetab_get(&sv->tab, g->id, 0)) != NULL)
+		if (m.wait_node != 0 && (m.wait_node <= g->id ||
+		    m.wait_node > nodetab_last(g) ||
+		    sv->tree->nodes[m.wait_node]->parent != g))
+			return (-1);
+		if ((st = nodetab_get(&sv->tab, g->id, 0)) != NULL &&
+		    (st->wait_node != m.wait_node || st->wait_inst != m.wait_inst)) {
+			st->wait_node = m.wait_node;
+			st->wait_inst = m.wait_inst;
+			sv_send_up(sv, st);
+		}
+		if (st != NULL)
 			st->retiring = m.retiring;
 		if (m.ready)
 			sm_ready(&sv->sm, k->slot, supervisor_now());

@@ -2,9 +2,12 @@
  * The integration harness (see harness.h).
  */
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -519,7 +522,7 @@ h_zombies(void)
 /* --- pmtree --------------------------------------------------------------- */
 
 __attribute__((noreturn)) static void
-h_exec_pmtree(const struct hrun *r, const char *config)
+h_exec_pmtree(const struct hrun *r, const char *config, bool detach)
 {
 	const char *bin = getenv("PMTREE_BIN");
 	int null, out, err;
@@ -537,13 +540,15 @@ h_exec_pmtree(const struct hrun *r, const char *config)
 	    setenv("PMTREE_IT_TAG", H.dir, 1) < 0 ||
 	    unsetenv("PMTREE_SOCKET") < 0)
 		_exit(126);
-	execl(bin, "pmtree", "run", config, (char *)NULL);
+	if (detach)
+		execl(bin, "pmtree", "run", "-d", config, (char *)NULL);
+	else
+		execl(bin, "pmtree", "run", config, (char *)NULL);
 	_exit(127);
 }
 
-/* Starts `pmtree run CONFIG` with output in <dir>/TAG.out and TAG.err. */
-void
-h_spawn(struct hrun *r, const char *tag, const char *config)
+static void
+h_spawn_run(struct hrun *r, const char *tag, const char *config, bool detach)
 {
 	pid_t pid;
 
@@ -557,10 +562,24 @@ h_spawn(struct hrun *r, const char *tag, const char *config)
 	if ((pid = fork()) < 0)
 		ck_abort_msg("fork: %s", strerror(errno));
 	if (pid == 0)
-		h_exec_pmtree(r, config);
+		h_exec_pmtree(r, config, detach);
 	(void)setpgid(pid, pid);	/* also done by the child: no race */
 	r->pid = pid;
 	h_runs[h_nruns++] = pid;
+}
+
+/* Starts `pmtree run CONFIG` with output in <dir>/TAG.out and TAG.err. */
+void
+h_spawn(struct hrun *r, const char *tag, const char *config)
+{
+	h_spawn_run(r, tag, config, false);
+}
+
+/* The same with -d: R is the caller, which waits for the tree. */
+void
+h_spawn_detached(struct hrun *r, const char *tag, const char *config)
+{
+	h_spawn_run(r, tag, config, true);
 }
 
 void
@@ -813,4 +832,31 @@ h_rss_kib(pid_t pid)
 		r = strtol(p + 7, NULL, 10);
 	free(s);
 	return (r);
+}
+
+/* --- TCP ----------------------------------------------------------------- */
+
+int
+h_listen_any(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
+	    listen(fd, 8) < 0)
+		ck_abort_msg("a loopback listener: %s", strerror(errno));
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+int
+h_free_port(void)
+{
+	int port, fd = h_listen_any(&port);
+
+	close(fd);
+	return (port);
 }

@@ -90,6 +90,7 @@ int	 h_lines(const char *path);
 
 /* pmtree. */
 void	 h_spawn(struct hrun *, const char *tag, const char *config);
+void	 h_spawn_detached(struct hrun *, const char *tag, const char *config);
 void	 h_start(void);
 void	 h_start_up(int nstarts);
 void	 h_wait_starts(int n);
@@ -125,6 +126,10 @@ long	 h_rss_kib(pid_t);
 int	 h_tree_procs(pid_t *out, int max);
 int	 h_zombies(void);
 int	 h_marked_alive(void);
+
+/* A loopback listener on a free port (*PORT); a port free a moment ago. */
+int	 h_listen_any(int *port);
+int	 h_free_port(void);
 
 /* Time. */
 uint64_t h_now_ms(void);

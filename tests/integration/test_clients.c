@@ -28,22 +28,6 @@
 #define ATTACK_CONNS	3000
 #define ROOT_NOFILE	1024
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
-	ck_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 static void
 yaml_http(int port, const char *body)
 {
@@ -170,7 +154,7 @@ asan_small_quarantine(void)
 START_TEST(http_trickle_crowd_from_another_uid)
 {
 	struct rlimit low = { ROOT_NOFILE, ROOT_NOFILE };
-	int port = free_port(), p[2], g[2], st, starts, fds, maxfds = 0;
+	int port = h_free_port(), p[2], g[2], st, starts, fds, maxfds = 0;
 	uint64_t t0;
 	long cut = 0, rss0, rss1;
 	pid_t pid;
@@ -376,7 +360,7 @@ END_TEST
 /* /readyz/%00 and a NUL inside a path: 404, not the path cut at the NUL. */
 START_TEST(readyz_escaped_nul)
 {
-	int port = free_port();
+	int port = h_free_port();
 
 	yaml_http(port, "children:\n"
 	    "  - name: api\n    children:\n"

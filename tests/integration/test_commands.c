@@ -958,22 +958,7 @@ START_TEST(restart_a_stopped_worker)
 }
 END_TEST
 
-/* A TCP port nothing listens on yet, and a listener on it made later. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return (ntohs(sin.sin_port));
-}
-
+/* A listener on PORT, made after h_free_port found it free. */
 static int
 listen_on(int port)
 {
@@ -998,7 +983,7 @@ listen_on(int port)
  */
 START_TEST(groups_forked_ahead_wait_their_turn)
 {
-	int port = free_port(), lfd;
+	int port = h_free_port(), lfd;
 	pid_t root, w2, w3, g2;
 
 	h_yaml("children:\n"

@@ -808,7 +808,7 @@ static const char *const sup_keys[] = { "name", "path", "type", "pid",
     "state", "strategy", "intensity", "period_ms", "restarts", "children",
     NULL };
 static const char *const worker_keys[] = { "name", "path", "type",
-    "instance", "pid", "state", "ready", "uptime_ms", "restarts", "last_exit",
+    "instance", "pid", "state", "waiting_for", "ready", "uptime_ms", "restarts", "last_exit",
     "next_restart_ms", "rss_bytes", "cpu_percent", "status_text", "metrics",
     NULL };
 

@@ -132,23 +132,6 @@ yaml_http(int port, const char *fmt, ...)
 	free(body);
 }
 
-/* A port that was free a moment ago: bound to 0, read back, closed. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
-	ck_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* True once the control socket accepts a connection. */
 static bool
 ctl_up(void)
@@ -526,7 +509,7 @@ END_TEST
 /* `ready: {tcp: host:port}`: ready once the port accepts. */
 START_TEST(tcp_ready_waits_for_the_port)
 {
-	int port = free_port();
+	int port = h_free_port();
 	pid_t pa;
 
 	h_yaml("children:\n"
@@ -563,7 +546,7 @@ START_TEST(tcp_probe_outlives_its_configuration)
 	    " ready: {tcp: \"127.0.0.1:%d\"}}\n"
 	    "      - {name: b, cmd: @SLEEPER@}\n";
 	struct ctlrun first;
-	int port = free_port();
+	int port = h_free_port();
 	pid_t g, pa;
 
 	h_yaml(fmt, fxh(), port, 600000, marks(), port);
@@ -595,7 +578,7 @@ END_TEST
 /* `ready: {http: url}`: a 503 is not ready, the first 2xx is. */
 START_TEST(http_ready_waits_for_a_2xx)
 {
-	int port = free_port();
+	int port = h_free_port();
 	pid_t pa;
 
 	h_yaml("children:\n"
@@ -760,7 +743,7 @@ END_TEST
  */
 START_TEST(status_and_metrics_show_then_clear)
 {
-	int port = free_port();
+	int port = h_free_port();
 	json_t *st, *a, *m, *w1;
 	pid_t pa;
 
@@ -834,7 +817,7 @@ END_TEST
 /* RELOADING=1: not ready (status, /readyz, /metrics) until READY=1. */
 START_TEST(reloading_is_not_ready_until_ready)
 {
-	int port = free_port();
+	int port = h_free_port();
 	json_t *j;
 	pid_t pa;
 
@@ -1001,7 +984,7 @@ send_foreign(pid_t pid, const char *msg)
  */
 START_TEST(foreign_datagrams_are_counted)
 {
-	int port = free_port();
+	int port = h_free_port();
 	pid_t g;
 
 	yaml_http(port, "children:\n"
@@ -1042,7 +1025,7 @@ static const char *const families[][2] = {
 };
 
 static const char *const worker_keys[] = { "name", "path", "type",
-    "instance", "pid", "state", "ready", "uptime_ms", "restarts", "last_exit",
+    "instance", "pid", "state", "waiting_for", "ready", "uptime_ms", "restarts", "last_exit",
     "next_restart_ms", "rss_bytes", "cpu_percent", "status_text", "metrics",
     NULL };
 
@@ -1067,7 +1050,7 @@ expect_worker_keys(json_t *w, const char *path)
  */
 START_TEST(http_routes)
 {
-	int port = free_port();
+	int port = h_free_port();
 	struct hres r;
 	json_t *j, *a, *kids;
 	char line[256];
@@ -1205,7 +1188,7 @@ END_TEST
  */
 START_TEST(http_slow_clients)
 {
-	int port = free_port(), idle, half;
+	int port = h_free_port(), idle, half;
 	struct hres r;
 	uint64_t t0, t;
 	size_t len;
@@ -1265,7 +1248,7 @@ START_TEST(http_head_has_no_body)
 {
 	static const char *const paths[] = { "/healthz", "/readyz", "/status",
 	    "/metrics" };
-	int port = free_port();
+	int port = h_free_port();
 	struct hres r;
 	size_t i;
 
