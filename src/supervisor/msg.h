@@ -88,6 +88,9 @@ struct msg_node_info {
 	uint8_t		has_status;
 };
 
-extern const struct ipc_type msg_types[MSG_NTYPES];
+/* What a parent accepts from a child group (state, info)... */
+extern const struct ipc_type msg_up_types[MSG_NTYPES];
+/* ...and what a group accepts from its parent (command, reload, scale). */
+extern const struct ipc_type msg_down_types[MSG_NTYPES];
 
 #endif

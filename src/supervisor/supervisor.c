@@ -382,19 +382,6 @@ sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
 	sm_exited(&sv->sm, i, x, supervisor_now());
 }
 
-/* The worker's stdout and stderr: pipes whose read ends go to the collector. */
-static int
-sv_pipes(int out[2], int err[2])
-{
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return (-1);
-	if (pipe2(err, O_CLOEXEC) == 0)
-		return (0);
-	close(out[0]);
-	close(out[1]);
-	return (-1);
-}
-
 /* NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog. */
 static void
 sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
@@ -470,14 +457,14 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
 	    .extra_fd = -1 };
 	struct workerenv env;
+	struct spawn_pipes p;
 	gid_t *groups;
-	int out[2], err[2], rfd[2] = { -1, -1 }, saved;
+	int *out = p.out, *err = p.err, *rfd = p.ready, saved;
 	struct spawn_fail fail;
 	char why[PATH_MAX + 128];
 	pid_t pid;
 
-	if (sv_pipes(out, err) < 0 ||
-	    (w->ready == CFG_READY_FD && pipe2(rfd, O_CLOEXEC) < 0)) {
+	if (spawn_pipes(&p, w->ready == CFG_READY_FD) < 0) {
 		sv_spawn_failed(sv, i, "pipe", errno);
 		return;
 	}
@@ -718,7 +705,7 @@ sv_spawn_group(struct supervisor *sv, size_t i)
 	k->pid = pid;
 	pidmap_put(&sv->pids, pid, i);
 	sv_report(sv, i);
-	k->ipc = ipc_new(sv->base, fd, msg_types, MSG_NTYPES, sv_group_msg,
+	k->ipc = ipc_new(sv->base, fd, msg_up_types, MSG_NTYPES, sv_group_msg,
 	    sv_group_closed, k);
 	if (k->ipc == NULL) {
 		close(fd);
@@ -1624,34 +1611,36 @@ static int
 sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg)
 {
 	struct supervisor *sv = arg;
-	union {
-		struct msg_command	cmd;
-		struct msg_reload	reload;
-		struct msg_scale	scale;
-	} m;
+	struct msg_reload r;
+	struct msg_scale sc;
+	struct msg_command m;
 
-	memcpy(&m, data, len);
+	/* The codec let through only these, each of exactly its size. */
 	if (type == MSG_RELOAD) {
-		sv_up_reload(sv, &m.reload);
+		memcpy(&r, data, sizeof(r));
+		sv_up_reload(sv, &r);
 		return (0);
 	}
 	if (type == MSG_SCALE) {
-		if (!sv_in_subtree(sv, m.scale.node))
+		memcpy(&sc, data, sizeof(sc));
+		if (!sv_in_subtree(sv, sc.node))
 			return (-1);
-		if (m.scale.gen == sv->tab.gen && supervisor_scale(sv,
-		    sv->tree->nodes[m.scale.node], m.scale.count) < 0)
+		if (sc.gen == sv->tab.gen && supervisor_scale(sv,
+		    sv->tree->nodes[sc.node], sc.count) < 0)
 			evlog(sv_who(sv), "scale: not now");
 		return (0);
 	}
-	if (type != MSG_COMMAND || !sv_in_subtree(sv, m.cmd.node) ||
-	    m.cmd.op < CMD_STOP || m.cmd.op > CMD_RESTART)
+	if (type != MSG_COMMAND || len != sizeof(m))
 		return (-1);
-	if (m.cmd.gen != sv->tab.gen)
+	memcpy(&m, data, sizeof(m));
+	if (!sv_in_subtree(sv, m.node) || m.op < CMD_STOP || m.op > CMD_RESTART)
+		return (-1);
+	if (m.gen != sv->tab.gen)
 		return (0);	/* sent before a reload we have not seen yet */
-	if (supervisor_command(sv, sv->tree->nodes[m.cmd.node], m.cmd.instance,
-	    m.cmd.op) < 0)
+	if (supervisor_command(sv, sv->tree->nodes[m.node], m.instance,
+	    m.op) < 0)
 		evlog(sv_who(sv), "command for %s: its group is not running",
-		    sv->tree->nodes[m.cmd.node]->path);
+		    sv->tree->nodes[m.node]->path);
 	return (0);
 }
 
@@ -1753,7 +1742,7 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	if (sv->sigev == NULL || event_add(sv->sigev, NULL) < 0)
 		goto fail;
 	if (upfd >= 0) {
-		sv->up = ipc_new(base, upfd, msg_types, MSG_NTYPES, sv_up_msg,
+		sv->up = ipc_new(base, upfd, msg_down_types, MSG_NTYPES, sv_up_msg,
 		    sv_up_closed, sv);
 		if (sv->up == NULL)
 			goto fail;

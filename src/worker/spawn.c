@@ -321,3 +321,26 @@ spawn_worker(const struct spawn_req *r, struct spawn_fail *fail)
 	fail->step = (enum spawn_step)c.step;
 	return (pid);
 }
+
+int
+spawn_pipes(struct spawn_pipes *p, bool ready)
+{
+	int *pair[3] = { p->out, p->err, p->ready };
+	int n = ready ? 3 : 2, k, err;
+
+	p->ready[0] = p->ready[1] = -1;
+	for (k = 0; k < n; k++) {
+		if (pipe2(pair[k], O_CLOEXEC) < 0)
+			goto fail;
+	}
+	return (0);
+fail:
+	err = errno;
+	while (k-- > 0) {
+		close(pair[k][0]);
+		close(pair[k][1]);
+	}
+	p->ready[0] = p->ready[1] = -1;
+	errno = err;
+	return (-1);
+}

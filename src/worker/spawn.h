@@ -47,6 +47,19 @@ struct spawn_fail {
 	enum spawn_step	 step;
 };
 
+/* The pipes of one start; an end not made is -1. */
+struct spawn_pipes {
+	int	out[2];		/* stdout, read by the collector */
+	int	err[2];		/* stderr, the same */
+	int	ready[2];	/* `ready: {fd: N}`: the worker writes a newline */
+};
+
+/*
+ * Makes the stdout and stderr pipes and, if READY, the readiness pipe,
+ * all close-on-exec: all of them, or none and -1 with errno.
+ */
+int	spawn_pipes(struct spawn_pipes *, bool ready);
+
 /*
  * Returns the child's pid once it has exec'd, or -1 with errno set when
  * it could not be created.  If the child could not exec, the pid is

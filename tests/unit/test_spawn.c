@@ -249,6 +249,56 @@ START_TEST(a_chdir_failure)
 }
 END_TEST
 
+/* How many of fds FROM..TO-1 are open (no fd is needed to tell). */
+static int
+open_in(int from, int to)
+{
+	int fd, n = 0;
+
+	for (fd = from; fd < to; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return (n);
+}
+
+/*
+ * Room for the two log pipes and not for the readiness pipe: all or none.
+ * A lowest free fd of 10 and a limit of 14 leave 10..13, four fds.
+ */
+START_TEST(pipes_all_or_none)
+{
+	struct rlimit old, lim;
+	struct spawn_pipes p;
+	int hole[16], nhole = 0, fd, k;
+
+	/* The limit counts the highest fd, not how many: fill the gaps. */
+	while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0 && fd < 10)
+		hole[nhole++] = fd;
+	ck_assert_int_eq(fd, 10);
+	close(fd);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 14;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	errno = 0;
+	ck_assert_int_eq(spawn_pipes(&p, true), -1);
+	ck_assert_int_eq(errno, EMFILE);
+	ck_assert_int_eq(p.ready[0], -1);
+	ck_assert_int_eq(open_in(10, 14), 0);
+	/* Without the readiness pipe the same room is enough. */
+	ck_assert_int_eq(spawn_pipes(&p, false), 0);
+	ck_assert_int_eq(open_in(10, 14), 4);
+	ck_assert_int_eq(p.ready[0], -1);
+	ck_assert_int_eq(p.ready[1], -1);
+	for (k = 0; k < 2; k++) {
+		close(p.out[k]);
+		close(p.err[k]);
+	}
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	while (nhole > 0)
+		close(hole[--nhole]);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -266,6 +316,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, a_readiness_fd_on_a_slot);
 	tcase_add_test(tc, an_exec_failure);
 	tcase_add_test(tc, a_chdir_failure);
+	tcase_add_test(tc, pipes_all_or_none);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
