@@ -9,8 +9,8 @@
 #include "cfgint.h"
 
 const char *const cfggroup_keys[] = {
-	"name", "children", "strategy", "intensity", "period", "defaults",
-	NULL,
+	"name", "children", "strategy", "intensity", "period", "restart",
+	"defaults", NULL,
 };
 
 static const char *const group_only_keys[] = {
@@ -147,6 +147,7 @@ load_group(struct load *l, struct cfg_node *parent, yaml_node_t *map,
     const char *name, struct pair *pv, size_t n, const struct cfg_worker *def)
 {
 	struct cfg_node *node;
+	struct pair *p;
 
 	if (parent->depth + 1 > CFG_MAX_DEPTH) {
 		cfgval_error(l, map, "groups nest more than %d levels deep",
@@ -156,6 +157,9 @@ load_group(struct load *l, struct cfg_node *parent, yaml_node_t *map,
 	n = cfgval_keys(l, pv, n, &group_keyset);
 	node = cfggroup_node(l, CFG_GROUP, name, parent, map);
 	cfggroup_body(l, node, map, pv, n, def);
+	/* Not in cfggroup_body: the root has no parent to judge its exit. */
+	if ((p = cfgval_find(pv, n, "restart")) != NULL)
+		cfgworker_restart(l, p->vnode, &node->group.restart);
 }
 
 /* One item of `children`: a worker (`cmd`) or a group (`children`). */
@@ -299,6 +303,7 @@ cfggroup_body(struct load *l, struct cfg_node *node, yaml_node_t *map,
 	node->group.strategy = CFG_ONE_FOR_ONE;
 	node->group.intensity = 3;
 	node->group.period_ms = 5000;
+	node->group.restart = CFG_PERMANENT;
 	for (i = 0; i < n; i++)
 		group_key(l, &node->group, &pv[i]);
 	cfgworker_copy(&def, inherited);

@@ -94,6 +94,8 @@ void		 cfgworker_apply(struct load *, struct cfg_worker *,
 		    struct pair *, size_t);
 void		 cfgworker_finish(struct load *, struct cfg_worker *,
 		    yaml_node_t *, struct pair *, size_t);
+void		 cfgworker_restart(struct load *, yaml_node_t *,
+		    enum cfg_restart *);
 
 /* cfggroup.c */
 extern const char *const cfggroup_keys[];

@@ -284,8 +284,9 @@ key_instances(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 		w->instances = (unsigned)n;
 }
 
-static void
-key_restart(struct load *l, struct cfg_worker *w, yaml_node_t *v)
+/* A worker's `restart` or a group's: one spelling, one error; kept if bad. */
+void
+cfgworker_restart(struct load *l, yaml_node_t *v, enum cfg_restart *out)
 {
 	static const char *const names[] = {
 		"permanent", "transient", "temporary", NULL,
@@ -293,7 +294,13 @@ key_restart(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 	int i;
 
 	if (cfgval_enum(l, v, "restart", names, &i) == 0)
-		w->restart = (enum cfg_restart)i;
+		*out = (enum cfg_restart)i;
+}
+
+static void
+key_restart(struct load *l, struct cfg_worker *w, yaml_node_t *v)
+{
+	cfgworker_restart(l, v, &w->restart);
 }
 
 /* A list, or one scalar taken as a list of one. */

@@ -15,11 +15,12 @@
 
 static const char *const root_keys[] = {
 	"name", "strategy", "intensity", "period", "control", "log",
-	"defaults", "children", NULL,
+	"defaults", "children", "restart", NULL,
 };
 
+/* Worker keys not for the top level (`restart` has its own error there). */
 static const char *const worker_only_keys[] = {
-	"cmd", "cwd", "env", "instances", "restart", "normal_exit_codes",
+	"cmd", "cwd", "env", "instances", "normal_exit_codes",
 	"backoff", "stable_after", "shutdown", "stop_signal", "ready",
 	"ready_timeout", "watchdog", NULL,
 };
@@ -203,6 +204,11 @@ root_load(struct load *l, yaml_node_t *map)
 	if (cfgval_pairs(l, map, "the top level", &pv, &n) != 0)
 		return;
 	n = cfgval_keys(l, pv, n, &ks);
+	/* A group's own key, known here only to say why it cannot be. */
+	if ((p = cfgval_find(pv, n, "restart")) != NULL)
+		cfgval_error(l, p->knode, "\"restart\" is not allowed at the "
+		    "top level: the root has no parent to restart it (a "
+		    "default for the workers goes in \"defaults\")");
 	if ((p = cfgval_find(pv, n, "name")) != NULL)
 		root_name(l, p->vnode);
 	if ((p = cfgval_find(pv, n, "control")) != NULL)
@@ -403,6 +409,12 @@ static bool
 str_same(const char *a, const char *b)
 {
 	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
+}
+
+enum cfg_restart
+config_restart(const struct cfg_node *n)
+{
+	return (n->kind == CFG_GROUP ? n->group.restart : n->worker.restart);
 }
 
 bool

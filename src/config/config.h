@@ -98,6 +98,7 @@ struct cfg_group {
 	enum cfg_strategy   strategy;
 	unsigned	    intensity;
 	uint64_t	    period_ms;
+	enum cfg_restart    restart;	/* the parent's judgement of its exit */
 	struct cfg_node	  **children;	/* in start order */
 	size_t		    nchildren;
 };
@@ -174,6 +175,9 @@ int		 config_subtree(struct cfg_tree *, const char *path);
  */
 bool		 config_worker_same(const struct cfg_worker *,
 		    const struct cfg_worker *);
+
+/* A worker's or a group's restart type: how its parent judges its exit. */
+enum cfg_restart config_restart(const struct cfg_node *);
 
 /* Prints the tree one line a node, as `pmtree check` shows it. */
 void		 config_print(const struct cfg_tree *, FILE *);

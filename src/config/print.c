@@ -138,12 +138,17 @@ print_worker(FILE *f, const struct cfg_worker *w)
 	print_ready(f, w);
 }
 
+/* The root's restart type means nothing: it is not shown. */
 static void
-print_group(FILE *f, const struct cfg_group *g)
+print_group(FILE *f, const struct cfg_node *n)
 {
+	const struct cfg_group *g = &n->group;
+
 	fprintf(f, "group   %s  intensity %u/", strategy_names[g->strategy],
 	    g->intensity);
 	print_duration(f, g->period_ms);
+	if (n->parent != NULL)
+		fprintf(f, "  %s", restart_names[g->restart]);
 }
 
 void
@@ -163,7 +168,7 @@ config_print(const struct cfg_tree *t, FILE *f)
 		fprintf(f, "%*s%-*s  ", (int)(2 * n->depth), "", 2 * n->depth <
 		    width ? (int)(width - 2 * n->depth) : 0, label(t, n));
 		if (n->kind == CFG_GROUP)
-			print_group(f, &n->group);
+			print_group(f, n);
 		else
 			print_worker(f, &n->worker);
 		fputc('\n', f);

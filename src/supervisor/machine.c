@@ -122,7 +122,11 @@ sm_note(struct sm *sm, size_t i, enum note n, uint64_t value)
 	    .value = value });
 }
 
-/* Exit code in normal_exit_codes; a signal is never normal by itself. */
+/*
+ * A worker's exit code in normal_exit_codes; a group's SM_EXIT_OK (it shut
+ * down; SM_EXIT_GAVE_UP or any other code is a failure).  A signal is
+ * never normal by itself.
+ */
 static bool
 slot_exit_normal(const struct slot *s)
 {
@@ -131,6 +135,8 @@ slot_exit_normal(const struct slot *s)
 
 	if (s->last.code < 0)
 		return (false);
+	if (slot_is_group(s))
+		return (s->last.code == SM_EXIT_OK);
 	for (k = 0; k < w->n_normal_exit_codes; k++) {
 		if (w->normal_exit_codes[k] == s->last.code)
 			return (true);
@@ -141,9 +147,7 @@ slot_exit_normal(const struct slot *s)
 static bool
 slot_should_restart(const struct slot *s)
 {
-	if (slot_is_group(s))
-		return (true);
-	switch (s->node->worker.restart) {
+	switch (config_restart(s->node)) {
 	case CFG_PERMANENT:
 		return (true);
 	case CFG_TRANSIENT:
@@ -158,7 +162,7 @@ slot_should_restart(const struct slot *s)
 static enum slot_state
 slot_rest_state(const struct slot *s)
 {
-	if (!slot_is_group(s) && s->node->worker.restart == CFG_TEMPORARY)
+	if (config_restart(s->node) == CFG_TEMPORARY)
 		return (SLOT_EXITED);
 	return (SLOT_WAITING);
 }
@@ -428,7 +432,7 @@ sm_crashed(struct sm *sm, size_t i, bool failed, uint64_t now)
 	uint64_t delay;
 
 	if (!slot_should_restart(s) &&
-	    (!failed || s->node->worker.restart == CFG_TEMPORARY)) {
+	    (!failed || config_restart(s->node) == CFG_TEMPORARY)) {
 		sm_note(sm, i, NOTE_NO_RESTART, 0);
 		slot_set(sm, i, SLOT_EXITED);
 		return;

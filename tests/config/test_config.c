@@ -583,6 +583,24 @@ START_TEST(good_misc)
 }
 END_TEST
 
+/* A group's `restart`: its own, default permanent, apart from defaults'. */
+START_TEST(good_group_restart)
+{
+	struct cfg_tree *t = good("group_restart.yaml");
+
+	ck_assert_int_eq(t->root->group.restart, CFG_PERMANENT);
+	ck_assert_int_eq(find(t, "batch")->group.restart, CFG_TRANSIENT);
+	ck_assert_int_eq(find(t, "batch/inner")->group.restart, CFG_PERMANENT);
+	ck_assert_int_eq(find(t, "once")->group.restart, CFG_TEMPORARY);
+	ck_assert_int_eq(find(t, "plain")->group.restart, CFG_PERMANENT);
+	ck_assert_int_eq(worker(t, "batch/inner/w")->restart, CFG_TEMPORARY);
+	ck_assert_int_eq(worker(t, "once/w")->restart, CFG_PERMANENT);
+	ck_assert_int_eq(config_restart(find(t, "batch")), CFG_TRANSIENT);
+	ck_assert_int_eq(config_restart(find(t, "once/w")), CFG_PERMANENT);
+	config_free(t);
+}
+END_TEST
+
 START_TEST(good_limits)
 {
 	struct cfg_tree *t;
@@ -604,7 +622,8 @@ START_TEST(print_shop)
 {
 	static const char want[] =
 	    "shop              group   one_for_one  intensity 5/10s\n"
-	    "  api             group   rest_for_one  intensity 3/5s\n"
+	    "  api             group   rest_for_one  intensity 3/5s"
+	    "  permanent\n"
 	    "    api/db-proxy  worker  ./bin/proxy --port 5433  permanent"
 	    "  ready notify\n"
 	    "    api/web       worker  node server.js --port 3000  x4"
@@ -905,6 +924,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, good_cmd_forms);
 	tcase_add_test(tc, good_paths);
 	tcase_add_test(tc, good_misc);
+	tcase_add_test(tc, good_group_restart);
 	tcase_add_test(tc, good_limits);
 	tcase_add_test(tc, print_shop);
 	tcase_add_test(tc, bad_corpus);

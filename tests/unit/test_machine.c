@@ -1577,6 +1577,175 @@ START_TEST(test_stop_signal_not_crash)
 END_TEST
 
 /* ======================================================================= */
+/* Restart types of child groups: judged by the group's own `restart`.     */
+/* ======================================================================= */
+
+/*
+ * A child group of TYPE (slot 0, a worker after it) exits with CODE at
+ * 100, or is killed by SIG when CODE < 0.  Groups have no backoff, so the
+ * checks of the worker cells above (restarted, not_restarted) hold.
+ */
+static void
+group_exit(enum cfg_restart type, int code, int sig)
+{
+	mk(CFG_ONE_FOR_ONE, BIG, 10000, 0);
+	tb_group(grp, "sub", CFG_ONE_FOR_ONE, 3, 5000)->group.restart = type;
+	tb_worker(grp, "w1");
+	go();
+	up_all(0);
+	hist_reset();
+	if (code >= 0)
+		ev_exit(0, code, 100);
+	else
+		ev_signaled(0, sig, 100);
+}
+
+START_TEST(test_group_permanent_exit_ok)
+{
+	group_exit(CFG_PERMANENT, SM_EXIT_OK, 0);
+	restarted();
+}
+END_TEST
+
+START_TEST(test_group_permanent_gave_up)
+{
+	group_exit(CFG_PERMANENT, SM_EXIT_GAVE_UP, 0);
+	restarted();
+}
+END_TEST
+
+START_TEST(test_group_permanent_killed)
+{
+	group_exit(CFG_PERMANENT, -1, SIGKILL);
+	restarted();
+}
+END_TEST
+
+/* A group that shut down by itself (auto_shutdown) is done. */
+START_TEST(test_group_transient_exit_ok)
+{
+	group_exit(CFG_TRANSIENT, SM_EXIT_OK, 0);
+	not_restarted();
+}
+END_TEST
+
+START_TEST(test_group_transient_gave_up)
+{
+	group_exit(CFG_TRANSIENT, SM_EXIT_GAVE_UP, 0);
+	restarted();
+}
+END_TEST
+
+START_TEST(test_group_transient_killed)
+{
+	group_exit(CFG_TRANSIENT, -1, SIGKILL);
+	restarted();
+}
+END_TEST
+
+START_TEST(test_group_temporary_exit_ok)
+{
+	group_exit(CFG_TEMPORARY, SM_EXIT_OK, 0);
+	not_restarted();
+}
+END_TEST
+
+START_TEST(test_group_temporary_gave_up)
+{
+	group_exit(CFG_TEMPORARY, SM_EXIT_GAVE_UP, 0);
+	not_restarted();
+}
+END_TEST
+
+START_TEST(test_group_temporary_killed)
+{
+	group_exit(CFG_TEMPORARY, -1, SIGKILL);
+	not_restarted();
+}
+END_TEST
+
+/* normal_exit_codes are a worker's: for a group only 0 is normal. */
+START_TEST(test_group_transient_other_code)
+{
+	group_exit(CFG_TRANSIENT, 1, 0);
+	restarted();
+}
+END_TEST
+
+/*
+ * one_for_all over [w0, sub, w2]: w0 crashes; the temporary group stopped
+ * by the strategy is not started again, as a temporary worker (OTP).
+ */
+START_TEST(test_group_temporary_strategy_sibling)
+{
+	mk(CFG_ONE_FOR_ALL, BIG, 10000, 1);
+	tb_group(grp, "sub", CFG_ONE_FOR_ONE, 3, 5000)->group.restart =
+	    CFG_TEMPORARY;
+	tb_worker(grp, "w2");
+	go();
+	up_all(0);
+	ev_exit(0, 1, 100);
+	expect_note(0, NOTE_RESTART, 0);
+	expect_stop(2, SIGTERM);
+	ev_exit(2, 0, 110);
+	expect_cancel(2);
+	expect_signal(1, SIGTERM);
+	expect_end();
+	ev_exit(1, SM_EXIT_OK, 120);
+	expect_state(1, SLOT_EXITED);
+	skip_cancel(0);
+	expect_spawn(0);
+	ev_ready(0, 130);
+	expect_spawn(2);	/* sub skipped */
+	expect_end();
+	ev_ready(2, 140);
+	expect_state(1, SLOT_EXITED);
+	ck_assert_uint_eq(hist_count(ACT_SPAWN, 1), 1);
+	ck_assert_uint_eq(sm.restarts, 1);
+}
+END_TEST
+
+/* A transient group stopped by the strategy exits 0 and is started again. */
+START_TEST(test_group_transient_strategy_sibling)
+{
+	mk(CFG_REST_FOR_ONE, BIG, 10000, 1);
+	tb_group(grp, "sub", CFG_ONE_FOR_ONE, 3, 5000)->group.restart =
+	    CFG_TRANSIENT;
+	go();
+	up_all(0);
+	ev_exit(0, 1, 100);
+	expect_note(0, NOTE_RESTART, 0);
+	expect_signal(1, SIGTERM);
+	expect_end();
+	ev_exit(1, SM_EXIT_OK, 110);	/* normal, but the stop was ours */
+	expect_state(1, SLOT_WAITING);
+	skip_cancel(0);
+	expect_spawn(0);
+	ev_ready(0, 120);
+	expect_spawn(1);
+	expect_end();
+}
+END_TEST
+
+/* A temporary group's give-up is no restart decision: the limit is not hit. */
+START_TEST(test_group_temporary_no_count)
+{
+	mk(CFG_ONE_FOR_ONE, 0, 10000, 0);
+	tb_group(grp, "sub", CFG_ONE_FOR_ONE, 3, 5000)->group.restart =
+	    CFG_TEMPORARY;
+	tb_worker(grp, "w1");
+	go();
+	up_all(0);
+	ev_exit(0, SM_EXIT_GAVE_UP, 100);
+	expect_note(0, NOTE_NO_RESTART, 0);
+	expect_end();
+	expect_state(0, SLOT_EXITED);
+	expect_state(1, SLOT_RUNNING);
+	ck_assert(!sm.done);
+}
+END_TEST
+
+/* ======================================================================= */
 /* Intensity.                                                              */
 /* ======================================================================= */
 
@@ -1953,7 +2122,7 @@ START_TEST(test_backoff_group_immediate)
 }
 END_TEST
 
-/* A group exiting 0 is still restarted: groups are permanent. */
+/* A group exiting 0 is still restarted: groups are permanent by default. */
 START_TEST(test_backoff_group_exit_ok_restarts)
 {
 	mk(CFG_ONE_FOR_ONE, BIG, 1000000, 0);
@@ -2557,6 +2726,21 @@ machine_suite(void)
 	tcase_add_test(tc, test_temporary_signaled);
 	tcase_add_test(tc, test_temporary_failed_start);
 	tcase_add_test(tc, test_stop_signal_not_crash);
+
+	tc = tc_new(s, "group-restart");
+	tcase_add_test(tc, test_group_permanent_exit_ok);
+	tcase_add_test(tc, test_group_permanent_gave_up);
+	tcase_add_test(tc, test_group_permanent_killed);
+	tcase_add_test(tc, test_group_transient_exit_ok);
+	tcase_add_test(tc, test_group_transient_gave_up);
+	tcase_add_test(tc, test_group_transient_killed);
+	tcase_add_test(tc, test_group_temporary_exit_ok);
+	tcase_add_test(tc, test_group_temporary_gave_up);
+	tcase_add_test(tc, test_group_temporary_killed);
+	tcase_add_test(tc, test_group_transient_other_code);
+	tcase_add_test(tc, test_group_temporary_strategy_sibling);
+	tcase_add_test(tc, test_group_transient_strategy_sibling);
+	tcase_add_test(tc, test_group_temporary_no_count);
 
 	tc = tc_new(s, "intensity");
 	tcase_add_test(tc, test_intensity_n_then_give_up);

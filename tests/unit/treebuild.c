@@ -37,6 +37,7 @@ tb_group(struct cfg_node *parent, const char *name, enum cfg_strategy st,
 	n->group.strategy = st;
 	n->group.intensity = intensity;
 	n->group.period_ms = period_ms;
+	n->group.restart = CFG_PERMANENT;
 	return (n);
 }
 
