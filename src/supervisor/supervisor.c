@@ -225,7 +225,9 @@ sv_report(struct supervisor *sv, size_t i)
 	if (s->node->kind == CFG_GROUP && !sm_slot_live(s))
 		st->retiring = st->wait_node = st->wait_inst = 0;
 	sv_send_up(sv, st);
-	if (s->node->kind == CFG_GROUP && s->state == SLOT_STOPPED)
+	/* Stopped, or ended for good (temporary): nothing below will start. */
+	if (s->node->kind == CFG_GROUP &&
+	    (s->state == SLOT_STOPPED || s->state == SLOT_EXITED))
 		sv_park_subtree(sv, s->node);
 	if (s->node->kind == CFG_GROUP)
 		sv_retiring_changed(sv);
@@ -738,8 +740,7 @@ sv_note(struct supervisor *sv, const struct action *a)
 		break;
 	case NOTE_NO_RESTART:
 		evlog(who, "not restarted (%s)",
-		    sv->sm.slots[a->slot].node->kind == CFG_WORKER &&
-		    sv->sm.slots[a->slot].node->worker.restart == CFG_TEMPORARY ?
+		    config_restart(sv->sm.slots[a->slot].node) == CFG_TEMPORARY ?
 		    "temporary" : "transient, normal exit");
 		break;
 	case NOTE_GAVE_UP:

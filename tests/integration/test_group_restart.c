@@ -65,12 +65,18 @@ expect_exit_line(const char *what)
 	h_assert(h_log_count(needle) == 1, "'%s' in pmtree.log", needle);
 }
 
-/* G is exited, not restarted; its siblings and the tree keep running. */
+/*
+ * G is exited, not restarted (for WHY: "temporary" or "transient, normal
+ * exit"); its siblings and the tree keep running.
+ */
 static void
-expect_exited(pid_t before, pid_t after)
+expect_exited(const char *why, pid_t before, pid_t after)
 {
-	h_assert(H_UNTIL(h_log_count(" g not restarted") == 1),
-	    "g not restarted");
+	char needle[64];
+
+	H_FMT(needle, " g not restarted (%s)", why);
+	h_assert(H_UNTIL(h_log_count(needle) == 1), "'%s' in pmtree.log",
+	    needle);
 	h_assert(ctl_is("g", "exited"), "g is %s, want exited",
 	    ctl_state_of("g"));
 	h_assert(ctl_pid_of("g") == 0, "g has no pid");
@@ -106,7 +112,7 @@ START_TEST(temporary_gave_up_exits)
 	before = ctl_pid_of("before");
 	after = ctl_pid_of("after");
 	crash_w();
-	expect_exited(before, after);
+	expect_exited("temporary", before, after);
 	h_assert(ctl_restarts_of("g") == 0, "g: no restart counted");
 	/* `start` brings it back, as an exited worker. */
 	h_assert(ctl("start", "g", NULL) == 0, "start g: %s", CTL.err);
@@ -124,9 +130,12 @@ START_TEST(temporary_killed_exits)
 	after = ctl_pid_of("after");
 	w = ctl_pid_of("g/w");
 	h_assert(h_kill(ctl_pid_of("g"), SIGKILL), "kill g");
-	expect_exited(before, after);
+	expect_exited("temporary", before, after);
 	expect_exit_line("killed by signal KILL");
 	h_assert(H_UNTIL(h_gone(w)), "g/w died with its supervisor");
+	/* Nothing below an ended group waits to start. */
+	h_assert(ctl_is("g/w", "stopped"), "g/w is %s, want stopped",
+	    ctl_state_of("g/w"));
 }
 END_TEST
 
@@ -162,7 +171,7 @@ START_TEST(transient_shut_down_exits)
 	before = ctl_pid_of("before");
 	after = ctl_pid_of("after");
 	h_assert(h_kill(ctl_pid_of("g"), SIGTERM), "TERM g");
-	expect_exited(before, after);
+	expect_exited("transient, normal exit", before, after);
 	expect_exit_line("exited with code 0");
 }
 END_TEST
@@ -225,7 +234,7 @@ START_TEST(reload_restart_applies_in_place)
 	h_assert(ctl_pid_of("g") == g && ctl_pid_of("g/w") == w &&
 	    h_lines(H.starts) == 3, "nothing restarted");
 	crash_w();
-	expect_exited(ctl_pid_of("before"), ctl_pid_of("after"));
+	expect_exited("temporary", ctl_pid_of("before"), ctl_pid_of("after"));
 }
 END_TEST
 
