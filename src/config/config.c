@@ -7,11 +7,13 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfgint.h"
+#include "xmalloc.h"
 
 static const char *const root_keys[] = {
 	"name", "strategy", "intensity", "period", "control", "log",
@@ -409,6 +411,25 @@ static bool
 str_same(const char *a, const char *b)
 {
 	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
+}
+
+int
+config_instance_name(char *buf, size_t len, const char *path,
+    unsigned instance, bool multi)
+{
+	if (multi)
+		return (snprintf(buf, len, "%s:%u", path, instance));
+	return (snprintf(buf, len, "%s", path));
+}
+
+char *
+config_instance_name_dup(const char *path, unsigned instance, bool multi)
+{
+	size_t len = strlen(path) + 12;		/* ":" and a 32-bit number */
+	char *s = xmalloc(len);
+
+	(void)config_instance_name(s, len, path, instance, multi);
+	return (s);
 }
 
 enum cfg_restart

@@ -178,6 +178,15 @@ bool		 config_worker_same(const struct cfg_worker *,
 
 /* A worker's or a group's restart type: how its parent judges its exit. */
 enum cfg_restart config_restart(const struct cfg_node *);
+/*
+ * An instance's name, as PMTREE_NAME, status, metrics and the logs give
+ * it: PATH alone, or "PATH:K" when its worker runs several (MULTI).
+ * snprintf's contract; _dup allocates it.
+ */
+int	config_instance_name(char *buf, size_t len, const char *path,
+	    unsigned instance, bool multi);
+char	*config_instance_name_dup(const char *path, unsigned instance,
+	    bool multi);
 
 /* Prints the tree one line a node, as `pmtree check` shows it. */
 void		 config_print(const struct cfg_tree *, FILE *);

@@ -792,10 +792,7 @@ stream_new(struct collector *c, struct conn *cn, const struct logmsg *m,
 	s->which = which;
 	s->fd = fd;
 	s->how = *m;
-	if (m->multi)
-		xasprintf(&s->name, "%s:%u", wpath, m->instance);
-	else
-		s->name = xstrdup(wpath);
+	s->name = config_instance_name_dup(wpath, m->instance, m->multi);
 	s->color = c->tty ? format_color(s->name) : 0;
 	if (stream_to_file(s))	/* there from the start, for `logs -f` */
 		(void)file_open(c, s->file);

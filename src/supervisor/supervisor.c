@@ -1663,10 +1663,8 @@ sv_name_kids(struct supervisor *sv)
 		xfree(k->name);
 		k->multi = s->node->kind == CFG_WORKER &&
 		    nodetab_count(&sv->tab, s->node->id) > 1;
-		if (k->multi)
-			xasprintf(&k->name, "%s:%u", s->node->path, s->instance);
-		else
-			k->name = xstrdup(s->node->path);
+		k->name = config_instance_name_dup(s->node->path, s->instance,
+		    k->multi);
 	}
 }
 

@@ -115,7 +115,7 @@ if [ "$(id -u)" -eq 0 ] && [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)"
 fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 say "limits: open files $(ulimit -n) (hard $(ulimit -Hn)), processes $(ulimit -u), pid_max $(cat /proc/sys/kernel/pid_max)"
-# What the root asks for (src/supervisor/root.c): 3 per worker + 64.  The
+# What the root asks for (src/root/root.c): 3 per worker + 64.  The
 # collector holds 2 pipes per worker and a file per worker name.
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 30064 ]; then
 	say "limits: NOTE: a hard limit of $(ulimit -Hn) open files is below the 30,064 that 10,000 workers need;"

@@ -88,12 +88,8 @@ http_unready(struct http *h, const struct target *t, json_t *list)
 				continue;
 			if (!http_not_ready(nodetab_get(tab, id, k)))
 				continue;
-			if (n > 1)
-				snprintf(path, sizeof(path), "%s:%u",
-				    tree->nodes[id]->path, k);
-			else
-				snprintf(path, sizeof(path), "%s",
-				    tree->nodes[id]->path);
+			(void)config_instance_name(path, sizeof(path),
+			    tree->nodes[id]->path, k, n > 1);
 			json_array_append_new(list, json_string(path));
 		}
 	}
@@ -186,12 +182,11 @@ static void
 http_sample(struct obuf *b, const char *name, const char *path, unsigned k,
     unsigned n, double v)
 {
-	char line[4400], inst[16] = "";
+	char line[4400], inst[4200];
 
-	if (n > 1)
-		snprintf(inst, sizeof(inst), ":%u", k);
-	snprintf(line, sizeof(line), "%s{path=\"%s%s\",instance=\"%u\"} %.15g\n",
-	    name, path, inst, k, v);
+	(void)config_instance_name(inst, sizeof(inst), path, k, n > 1);
+	snprintf(line, sizeof(line), "%s{path=\"%s\",instance=\"%u\"} %.15g\n",
+	    name, inst, k, v);
 	obuf_add(b, line, strlen(line));
 }
 

@@ -166,7 +166,7 @@ jw_waiting(struct walk *w, const struct cfg_node *n,
 {
 	const struct msg_node_state *g;
 	const struct cfg_node *h;
-	char inst[16] = "";
+	char name[4200];
 
 	g = nodetab_get(w->tab, n->parent->id, 0);
 	if (st->state != SLOT_WAITING || g == NULL || g->wait_node == 0 ||
@@ -179,11 +179,10 @@ jw_waiting(struct walk *w, const struct cfg_node *n,
 	}
 	jw_key(w->b, "waiting_for", false);
 	h = w->tree->nodes[g->wait_node];
-	if (h->kind == CFG_WORKER && nodetab_count(w->tab, h->id) > 1)
-		snprintf(inst, sizeof(inst), ":%u", g->wait_inst);
+	(void)config_instance_name(name, sizeof(name), h->path, g->wait_inst,
+	    h->kind == CFG_WORKER && nodetab_count(w->tab, h->id) > 1);
 	jw_raw(w->b, "\"");
-	jw_raw(w->b, h->path);
-	jw_raw(w->b, inst);
+	jw_raw(w->b, name);
 	jw_raw(w->b, "\"");
 }
 
@@ -197,22 +196,16 @@ status_worker(struct walk *w, const struct cfg_node *n, unsigned inst,
 	bool live = st->pid > 0;
 	uint64_t up = live && w->now > st->since_ms ? w->now - st->since_ms : 0;
 	bool have = live && status_proc(st->pid, up, &u) == 0;
-	char name[300], cpu[32];
+	char name[4200], cpu[32];
 
 	obuf_add(b, w->first ? "{" : ",{", w->first ? 1 : 2);
 	w->first = false;
-	if (count > 1)
-		snprintf(name, sizeof(name), "%s:%u", n->name, inst);
-	else
-		snprintf(name, sizeof(name), "%s", n->name);
+	(void)config_instance_name(name, sizeof(name), n->name, inst, count > 1);
 	jw_key(b, "name", true);
 	format_json_string(b, name, strlen(name));
 	obuf_add(b, ",\"path\":\"", 9);
-	jw_raw(b, n->path);
-	if (count > 1) {
-		snprintf(name, sizeof(name), ":%u", inst);
-		jw_raw(b, name);
-	}
+	(void)config_instance_name(name, sizeof(name), n->path, inst, count > 1);
+	jw_raw(b, name);
 	jw_raw(b, "\",\"type\":\"worker\"");
 	jw_int(b, "instance", inst);
 	jw_int_or_null(b, "pid", live, st->pid);
@@ -386,10 +379,8 @@ static void
 status_path(char *buf, size_t len, struct nodetab *tab,
     const struct cfg_node *n, unsigned inst)
 {
-	if (n->kind == CFG_WORKER && nodetab_count(tab, n->id) > 1)
-		snprintf(buf, len, "%s:%u", n->path, inst);
-	else
-		snprintf(buf, len, "%s", n->path);
+	(void)config_instance_name(buf, len, n->path, inst,
+	    n->kind == CFG_WORKER && nodetab_count(tab, n->id) > 1);
 }
 
 /* "waiting for P: WHY" for the child group G's plan waits on, if any. */
