@@ -845,6 +845,52 @@ reconf_act(struct sm *sm, size_t i, bool changed, uint64_t now)
 		slot_release(sm, i, false, now);
 }
 
+/* The old slot that is the same child: same name, kind and instance. */
+static size_t
+sm_find_old(const struct sm *sm, const struct cfg_node *c, unsigned inst)
+{
+	size_t k;
+
+	for (k = 0; k < sm->nslots; k++) {
+		const struct slot *s = &sm->slots[k];
+
+		if (!s->retired && s->instance == inst &&
+		    s->node->kind == c->kind && strcmp(s->node->name, c->name) == 0)
+			return (k);
+	}
+	return (SM_NEW);
+}
+
+size_t
+sm_plan(const struct sm *sm, const struct cfg_node *g, const unsigned *count,
+    struct sm_keep **out)
+{
+	struct sm_keep *keep = NULL;
+	size_t n = 0, cap = 0, k, old;
+	unsigned inst;
+
+	for (k = 0; k < g->group.nchildren; k++) {
+		const struct cfg_node *c = g->group.children[k];
+
+		for (inst = 0; inst < count[k]; inst++) {
+			old = sm_find_old(sm, c, inst);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				keep = xreallocarray(keep, cap, sizeof(*keep));
+			}
+			keep[n] = (struct sm_keep){ .node = c, .instance = inst,
+			    .old = old };
+			/* A group's own settings apply in place (its supervisor's). */
+			keep[n].changed = c->kind == CFG_WORKER && old != SM_NEW &&
+			    !config_worker_same(&sm->slots[old].node->worker,
+			    &c->worker);
+			n++;
+		}
+	}
+	*out = keep;
+	return (n);
+}
+
 size_t
 sm_reconfigure(struct sm *sm, const struct cfg_node *g,
     const struct sm_keep *keep, size_t n, size_t *from, uint64_t now)

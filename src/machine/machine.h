@@ -177,6 +177,15 @@ struct sm_keep {
 #define SM_NEW ((size_t)-1)
 
 /*
+ * The reload diff, pure: G's children as slots (COUNT[k]: how many
+ * instances children[k] runs), each matched to the old slot that is the
+ * same child (same name, kind and instance; SM_NEW if none) and marked
+ * changed when a worker's effective settings differ.  *OUT (the caller
+ * frees it) is what sm_reconfigure takes; returns how many.
+ */
+size_t	sm_plan(const struct sm *, const struct cfg_node *g,
+	    const unsigned *count, struct sm_keep **out);
+/*
  * A reload or a scale: the slots become KEEP (N of them, in start order,
  * under group G), followed by the old slots still running that KEEP does
  * not carry: those are retired, stopped and never started again.  FROM

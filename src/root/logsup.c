@@ -1,5 +1,4 @@
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -17,12 +16,10 @@
 
 #include "collector.h"
 #include "evlog.h"
-#include "fdutil.h"
 #include "logconn.h"
 #include "logproto.h"
 #include "logsup.h"
-#include "pool.h"
-#include "proctitle.h"
+#include "proc.h"
 #include "supervisor.h"
 #include "xmalloc.h"
 
@@ -83,14 +80,11 @@ fail:
 }
 
 __attribute__((noreturn)) static void
-logsup_child(struct logsup *ls)
+logsup_child(void *arg)
 {
-	int keep[] = { ls->lisfd, ls->life[0], evlog_fd() };
+	struct logsup *ls = arg;
 	sigset_t none;
 
-	pool_start();
-	fdutil_close_except(keep, 3);
-	proctitle_set("pmtree: log %s", ls->tree->name);
 	(void)setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -100,17 +94,12 @@ logsup_child(struct logsup *ls)
 int
 logsup_start(struct logsup *ls)
 {
-	sigset_t all, old;
+	int keep[] = { ls->lisfd, ls->life[0], evlog_fd() };
+	char title[300];
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		logsup_child(ls);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	snprintf(title, sizeof(title), "pmtree: log %s", ls->tree->name);
+	pid = proc_fork(title, keep, 3, logsup_child, ls);
 	if (pid < 0)
 		return (-1);
 	ls->pid = pid;

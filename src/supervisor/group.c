@@ -12,10 +12,8 @@
 #include <unistd.h>
 
 #include "evlog.h"
-#include "fdutil.h"
 #include "group.h"
-#include "pool.h"
-#include "proctitle.h"
+#include "proc.h"
 #include "supervisor.h"
 
 /* A byte on the channel: the parent's word that this one's turn has come. */
@@ -36,25 +34,32 @@ group_turn(int fd)
 	}
 }
 
+/* What the child needs of its parent's stack. */
+struct group_args {
+	const struct cfg_tree	*t;
+	const struct cfg_node	*g;
+	const struct nodetab	*parent;
+	int			 fd;
+	bool			 ahead;
+};
+
 __attribute__((noreturn)) static void
-group_child(const struct cfg_tree *t, const struct cfg_node *g,
-    const struct nodetab *parent, int fd, bool ahead)
+group_child(void *arg)
 {
+	const struct group_args *a = arg;
+	const struct cfg_node *g = a->g;
 	struct event_base *base;
 	struct supervisor *sv;
 	sigset_t handled;
-	int status = 1, keep[] = { fd, evlog_fd() };
+	int status = 1, fd = a->fd;
 
-	pool_start();
-	fdutil_close_except(keep, 2);
-	proctitle_set("pmtree: group %s", g->path);
 	/* Its own process group: a terminal's ^C is for the root alone. */
 	if (setpgid(0, 0) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		evlog(g->path, "setting up the supervisor: %s", strerror(errno));
 		_exit(1);
 	}
 	/* Not needed after all (EOF): the parent has forgotten it. */
-	if (ahead && !group_turn(fd))
+	if (a->ahead && !group_turn(fd))
 		_exit(0);
 	/* Said here, so that it comes before anything the group says. */
 	evlog(g->path, "supervisor started (pid %d)", (int)getpid());
@@ -62,7 +67,7 @@ group_child(const struct cfg_tree *t, const struct cfg_node *g,
 		evlog(g->path, "event_base_new failed");
 		_exit(1);
 	}
-	if ((sv = supervisor_new(base, t, g, fd, parent)) != NULL) {
+	if ((sv = supervisor_new(base, a->t, g, fd, a->parent)) != NULL) {
 		supervisor_sigset(&handled);
 		sigprocmask(SIG_SETMASK, &handled, NULL);
 		status = supervisor_run(sv);
@@ -76,23 +81,20 @@ pid_t
 group_fork(const struct cfg_tree *t, const struct cfg_node *g,
     const struct nodetab *parent, int *fd, bool ahead)
 {
-	sigset_t all, old;
-	int sp[2], saved;
+	struct group_args a = { .t = t, .g = g, .parent = parent,
+	    .ahead = ahead };
+	char title[4200];
+	int sp[2], keep[2], saved;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sp) < 0)
 		return (-1);
-	/* Unflushed stdio would be written twice, once by each process. */
-	fflush(stdout);
-	fflush(stderr);
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		group_child(t, g, parent, sp[1], ahead);
+	a.fd = keep[0] = sp[1];
+	keep[1] = evlog_fd();
+	snprintf(title, sizeof(title), "pmtree: group %s", g->path);
+	pid = proc_fork(title, keep, 2, group_child, &a);
 	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(sp[1]);
 	if (pid < 0) {
 		close(sp[0]);

@@ -60,4 +60,15 @@ void	nodetab_carry(struct nodetab *t, struct nodetab *from);
 /* The ids of NODE's subtree are node->id .. nodetab_last(node). */
 unsigned nodetab_last(const struct cfg_node *);
 
+/*
+ * Every instance (K) of every node (ID) of N's subtree, N first, in id
+ * order; _BELOW leaves N out.  A group counts one instance.
+ */
+#define NODETAB_FOREACH(t, n, id, k)					\
+	for ((id) = (n)->id; (id) <= nodetab_last(n); (id)++)		\
+		for ((k) = 0; (k) < nodetab_count((t), (id)); (k)++)
+#define NODETAB_FOREACH_BELOW(t, n, id, k)				\
+	for ((id) = (n)->id + 1; (id) <= nodetab_last(n); (id)++)	\
+		for ((k) = 0; (k) < nodetab_count((t), (id)); (k)++)
+
 #endif
