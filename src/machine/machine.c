@@ -4,21 +4,12 @@
  * one place that decides what starts or stops next.
  */
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "machine.h"
+#include "smint.h"
 #include "xmalloc.h"
 
-struct sev {
-	uint64_t		now;
-	enum stop_why		why;
-	struct exit_info	exit;
-};
-
 typedef void cell_fn(struct sm *, size_t, const struct sev *);
-
-static void	sm_step(struct sm *, uint64_t);
 
 static const char *state_names[SLOT_NSTATES] = {
 	"waiting", "starting", "running", "stopping", "stopped", "backoff",
@@ -98,7 +89,7 @@ slot_timer(struct sm *sm, size_t i, uint64_t due)
 }
 
 /* Every state change goes through here, so each is reported exactly once. */
-static void
+void
 slot_set(struct sm *sm, size_t i, enum slot_state st)
 {
 	struct slot *s = &sm->slots[i];
@@ -205,7 +196,7 @@ cell_spawn(struct sm *sm, size_t i, const struct sev *e)
 }
 
 /* The watchdog, for the workers that asked for one, runs while they run. */
-static void
+void
 slot_watchdog(struct sm *sm, size_t i, uint64_t now)
 {
 	const struct slot *s = &sm->slots[i];
@@ -372,7 +363,7 @@ static cell_fn *const table[SLOT_NSTATES][SEV_NEVENTS] = {
 			    cell_ignore },
 };
 
-static void
+void
 slot_event(struct sm *sm, size_t i, enum slot_event ev, const struct sev *e)
 {
 	table[sm->slots[i].state][ev](sm, i, e);
@@ -384,7 +375,7 @@ slot_event(struct sm *sm, size_t i, enum slot_event ev, const struct sev *e)
  * Starts a stop phase over every slot from FROM up, or widens the current
  * one; the strongest reason of the two stands (a command outranks a restart).
  */
-static void
+void
 sm_stop_from(struct sm *sm, size_t from, enum stop_why why)
 {
 	if (!sm->stopping) {
@@ -540,7 +531,7 @@ sm_start_step(struct sm *sm, uint64_t now)
 	}
 }
 
-static void
+void
 sm_step(struct sm *sm, uint64_t now)
 {
 	if (sm->done)
@@ -680,269 +671,4 @@ sm_kill_all(struct sm *sm, uint64_t now)
 			cell_kill(sm, i, &e);
 		s->killed = true;
 	}
-}
-
-void
-sm_cmd_stop(struct sm *sm, size_t i, uint64_t now)
-{
-	struct sev e = { .now = now, .why = WHY_COMMAND };
-
-	slot_event(sm, i, SEV_STOP, &e);
-	sm_step(sm, now);
-}
-
-/*
- * Releases a slot that is not running: at once when the plan has reached
- * it (a backoff is cut short), else where its turn comes in the plan.
- */
-static void
-slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now)
-{
-	struct slot *s = &sm->slots[i];
-	struct sev e = { .now = now };
-
-	if (s->retired)
-		return;
-	s->held = false;
-	s->nfail = 0;
-	if (s->state != SLOT_STOPPED && s->state != SLOT_EXITED &&
-	    s->state != SLOT_BACKOFF)
-		return;
-	if (at_once && !sm->stopping && i <= sm->cursor) {
-		slot_event(sm, i, SEV_START, &e);
-		return;
-	}
-	slot_set(sm, i, SLOT_WAITING);
-	if (i < sm->cursor)
-		sm->cursor = i;
-}
-
-void
-sm_cmd_start(struct sm *sm, size_t i, uint64_t now)
-{
-	if (sm->shutting_down)
-		return;
-	slot_release(sm, i, true, now);
-	sm_step(sm, now);
-}
-
-void
-sm_cmd_restart(struct sm *sm, size_t i, uint64_t now)
-{
-	struct slot *s = &sm->slots[i];
-	struct sev e = { .now = now, .why = WHY_RESTART };
-
-	if (sm->shutting_down)
-		return;
-	if (sm_slot_live(s)) {
-		s->held = false;
-		s->nfail = 0;
-		slot_event(sm, i, SEV_STOP, &e);
-	} else
-		slot_release(sm, i, true, now);
-	sm_step(sm, now);
-}
-
-void
-sm_cmd_stop_all(struct sm *sm, uint64_t now)
-{
-	if (sm->shutting_down)
-		return;
-	sm_stop_from(sm, 0, WHY_COMMAND);
-	sm->stop_at = sm->nslots;
-	sm_step(sm, now);
-}
-
-void
-sm_cmd_start_all(struct sm *sm, uint64_t now)
-{
-	size_t i;
-
-	if (sm->shutting_down)
-		return;
-	for (i = 0; i < sm->nslots; i++)
-		slot_release(sm, i, false, now);
-	sm->cursor = 0;
-	sm_step(sm, now);
-}
-
-void
-sm_cmd_restart_all(struct sm *sm, uint64_t now)
-{
-	size_t i;
-
-	if (sm->shutting_down)
-		return;
-	/* A restart of the group leaves what a command stopped stopped. */
-	for (i = 0; i < sm->nslots; i++) {
-		if (!sm->slots[i].held)
-			slot_release(sm, i, false, now);
-	}
-	sm_stop_from(sm, 0, WHY_RESTART);
-	sm->stop_at = sm->nslots;
-	sm_step(sm, now);
-}
-
-void
-sm_watchdog(struct sm *sm, size_t i, uint64_t now)
-{
-	if (sm->slots[i].state == SLOT_RUNNING && sm->slots[i].due != 0)
-		slot_watchdog(sm, i, now);
-}
-
-void
-sm_self_stopping(struct sm *sm, size_t i, uint64_t now)
-{
-	struct slot *s = &sm->slots[i];
-
-	if (s->state != SLOT_STARTING && s->state != SLOT_RUNNING)
-		return;
-	slot_set(sm, i, SLOT_STOPPING);
-	s->why = WHY_NONE;
-	sm_step(sm, now);
-}
-
-void
-sm_hold(struct sm *sm, size_t i)
-{
-	sm->slots[i].held = true;
-	slot_set(sm, i, SLOT_STOPPED);
-}
-
-/* Carries an old slot over, or makes a fresh one. */
-static void
-reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
-{
-	if (k->old != SM_NEW)
-		*to = old[k->old];
-	else {
-		memset(to, 0, sizeof(*to));
-		to->state = SLOT_WAITING;
-	}
-	to->node = k->node;
-	to->instance = k->instance;
-}
-
-/* What the new configuration asks of a slot it keeps (retired: see below). */
-static void
-reconf_act(struct sm *sm, size_t i, bool changed, uint64_t now)
-{
-	struct slot *s = &sm->slots[i];
-	struct sev e = { .now = now };
-
-	if (s->retired) {
-		if (s->state == SLOT_STOPPING && WHY_COMMAND > s->why)
-			s->why = WHY_COMMAND;
-		return;
-	}
-	if (!changed || s->held)
-		return;
-	e.why = WHY_RESTART;
-	s->nfail = 0;
-	if (sm_slot_live(s))
-		slot_event(sm, i, SEV_STOP, &e);
-	else
-		slot_release(sm, i, false, now);
-}
-
-/* The old slot that is the same child: same name, kind and instance. */
-static size_t
-sm_find_old(const struct sm *sm, const struct cfg_node *c, unsigned inst)
-{
-	size_t k;
-
-	for (k = 0; k < sm->nslots; k++) {
-		const struct slot *s = &sm->slots[k];
-
-		if (!s->retired && s->instance == inst &&
-		    s->node->kind == c->kind && strcmp(s->node->name, c->name) == 0)
-			return (k);
-	}
-	return (SM_NEW);
-}
-
-size_t
-sm_plan(const struct sm *sm, const struct cfg_node *g, const unsigned *count,
-    struct sm_keep **out)
-{
-	struct sm_keep *keep = NULL;
-	size_t n = 0, cap = 0, k, old;
-	unsigned inst;
-
-	for (k = 0; k < g->group.nchildren; k++) {
-		const struct cfg_node *c = g->group.children[k];
-
-		for (inst = 0; inst < count[k]; inst++) {
-			old = sm_find_old(sm, c, inst);
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				keep = xreallocarray(keep, cap, sizeof(*keep));
-			}
-			keep[n] = (struct sm_keep){ .node = c, .instance = inst,
-			    .old = old };
-			/* A group's own settings apply in place (its supervisor's). */
-			keep[n].changed = c->kind == CFG_WORKER && old != SM_NEW &&
-			    !config_worker_same(&sm->slots[old].node->worker,
-			    &c->worker);
-			n++;
-		}
-	}
-	*out = keep;
-	return (n);
-}
-
-size_t
-sm_reconfigure(struct sm *sm, const struct cfg_node *g,
-    const struct sm_keep *keep, size_t n, size_t *from, uint64_t now)
-{
-	bool *taken = xcalloc(sm->nslots ? sm->nslots : 1, sizeof(*taken));
-	struct slot *old = sm->slots;
-	size_t i, k, m = n;
-
-	for (i = 0; i < n; i++) {
-		if (keep[i].old != SM_NEW)
-			taken[keep[i].old] = true;
-	}
-	for (k = 0; k < sm->nslots; k++)
-		m += !taken[k] && sm_slot_live(&old[k]);
-	sm->slots = xcalloc(m ? m : 1, sizeof(*sm->slots));
-	for (i = 0; i < n; i++) {
-		reconf_slot(&sm->slots[i], old, &keep[i]);
-		from[i] = keep[i].old;
-	}
-	for (k = 0; k < sm->nslots; k++) {
-		if (taken[k] || !sm_slot_live(&old[k]))
-			continue;
-		sm->slots[i] = old[k];
-		sm->slots[i].retired = true;
-		from[i++] = k;
-	}
-	xfree(taken);
-	xfree(old);
-	sm->nslots = m;
-	sm->group = g;
-	sm->intensity.max = g->group.intensity;
-	sm->intensity.period_ms = g->group.period_ms;
-	sm->cursor = 0;	/* what has not started yet starts in order */
-	for (i = 0; i < m; i++)
-		reconf_act(sm, i, i < n && keep[i].changed, now);
-	/*
-	 * The retired stop like a group's children: newest (highest) first.
-	 * The phase itself is for no reason of its own (its retired slots
-	 * stop as by command): a strategy that widens it keeps its own.
-	 */
-	if (m > n)
-		sm_stop_from(sm, n, WHY_NONE);
-	sm_step(sm, now);
-	return (m);
-}
-
-size_t
-sm_retiring(const struct sm *sm)
-{
-	size_t i, n = 0;
-
-	for (i = sm->nslots; i > 0 && sm->slots[i - 1].retired; i--)
-		n += sm_slot_live(&sm->slots[i - 1]);
-	return (n);
 }

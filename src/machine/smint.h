@@ -1,0 +1,26 @@
+/*
+ * What the files of the machine share (machine.c: the slot table and the
+ * plan; commands.c: the command entry points; reconfigure.c: reload and
+ * scale), private to them.
+ */
+#ifndef PMTREE_SMINT_H
+#define PMTREE_SMINT_H
+
+#include "machine.h"
+
+/* An event as the cells get it: when, why a stop, how a process ended. */
+struct sev {
+	uint64_t		now;
+	enum stop_why		why;
+	struct exit_info	exit;
+};
+
+void	slot_set(struct sm *sm, size_t i, enum slot_state st);
+void	slot_watchdog(struct sm *sm, size_t i, uint64_t now);
+void	slot_event(struct sm *sm, size_t i, enum slot_event ev,
+	    const struct sev *e);
+void	sm_stop_from(struct sm *sm, size_t from, enum stop_why why);
+void	sm_step(struct sm *sm, uint64_t now);
+void	slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now);
+
+#endif
