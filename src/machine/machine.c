@@ -592,7 +592,7 @@ sm_init(struct sm *sm, const struct cfg_node *g)
 }
 
 void
-sm_free(struct sm *sm)
+sm_clear(struct sm *sm)
 {
 	intensity_free(&sm->intensity);
 	xfree(sm->slots);
@@ -671,4 +671,58 @@ sm_kill_all(struct sm *sm, uint64_t now)
 			cell_kill(sm, i, &e);
 		s->killed = true;
 	}
+}
+
+struct sm *
+sm_new(const struct cfg_node *g)
+{
+	struct sm *sm = xmalloc(sizeof(*sm));
+
+	sm_init(sm, g);
+	return (sm);
+}
+
+void
+sm_free(struct sm *sm)
+{
+	if (sm == NULL)
+		return;
+	sm_clear(sm);
+	xfree(sm);
+}
+
+size_t
+sm_nslots(const struct sm *sm)
+{
+	return (sm->nslots);
+}
+
+const struct slot *
+sm_slot(const struct sm *sm, size_t i)
+{
+	return (&sm->slots[i]);
+}
+
+bool
+sm_stopping(const struct sm *sm)
+{
+	return (sm->stopping);
+}
+
+bool
+sm_shutting_down(const struct sm *sm)
+{
+	return (sm->shutting_down);
+}
+
+bool
+sm_is_ready(const struct sm *sm)
+{
+	return (sm->ready);
+}
+
+unsigned
+sm_restarts(const struct sm *sm)
+{
+	return (sm->restarts);
 }

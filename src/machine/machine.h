@@ -112,29 +112,19 @@ struct action {
 	uint64_t	value;
 };
 
-struct sm {
-	const struct cfg_node	*group;
-	struct slot		*slots;		/* in start order */
-	size_t			 nslots;
-	size_t			 cursor;
-	bool			 stopping;	/* a stop phase is under way */
-	enum stop_why		 stop_why;	/* why the phase stops them */
-	size_t			 stop_from;
-	size_t			 stop_at;	/* next slot the phase looks at */
-	bool			 shutting_down;
-	int			 exit_status;
-	bool			 ready;
-	bool			 done;
-	struct intensity	 intensity;
-	unsigned		 restarts;	/* decisions, for status */
-	struct action		*acts;
-	size_t			 nacts;
-	size_t			 actcap;
-	size_t			 acthead;
-};
+/* A group's machine: opaque, read through the accessors below. */
+struct sm;
 
-void	sm_init(struct sm *, const struct cfg_node *group);
-void	sm_free(struct sm *);
+struct sm	*sm_new(const struct cfg_node *group);
+void		 sm_free(struct sm *);
+
+/* What the executor may read: the slots, and the group's own state. */
+size_t		 sm_nslots(const struct sm *);
+const struct slot *sm_slot(const struct sm *, size_t);
+bool		 sm_stopping(const struct sm *);	/* a stop phase: slots hold still */
+bool		 sm_shutting_down(const struct sm *);
+bool		 sm_is_ready(const struct sm *);	/* every child came up once */
+unsigned	 sm_restarts(const struct sm *);	/* decisions, for status */
 
 /* Events. NOW is the monotonic clock in ms. */
 void	sm_start(struct sm *, uint64_t now);

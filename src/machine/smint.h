@@ -8,6 +8,31 @@
 
 #include "machine.h"
 
+struct sm {
+	const struct cfg_node	*group;
+	struct slot		*slots;		/* in start order */
+	size_t			 nslots;
+	size_t			 cursor;
+	bool			 stopping;	/* a stop phase is under way */
+	enum stop_why		 stop_why;	/* why the phase stops them */
+	size_t			 stop_from;
+	size_t			 stop_at;	/* next slot the phase looks at */
+	bool			 shutting_down;
+	int			 exit_status;
+	bool			 ready;
+	bool			 done;
+	struct intensity	 intensity;
+	unsigned		 restarts;	/* decisions, for status */
+	struct action		*acts;
+	size_t			 nacts;
+	size_t			 actcap;
+	size_t			 acthead;
+};
+
+/* On storage of the caller's (the tests' too); sm_clear frees what it holds. */
+void	sm_init(struct sm *, const struct cfg_node *group);
+void	sm_clear(struct sm *);
+
 /* An event as the cells get it: when, why a stop, how a process ended. */
 struct sev {
 	uint64_t		now;

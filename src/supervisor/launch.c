@@ -23,10 +23,9 @@
 static void
 sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
 {
-	struct exit_info x = { .code = 127 };
-
 	evlog(sv->kids[i]->name, "%s: %s", what, strerror(err));
-	sm_exited(&sv->sm, i, x, supervisor_now());
+	sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_EXITED,
+	    .slot = i, .exit = { .code = 127 }, .at = supervisor_now() });
 }
 
 /* NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog. */
@@ -34,7 +33,7 @@ static void
 sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
     struct spawn_req *req)
 {
-	const struct slot *s = &sv->sm.slots[i];
+	const struct slot *s = sm_slot(sv->sm, i);
 	const struct cfg_worker *w = &s->node->worker;
 	char buf[64];
 
@@ -99,7 +98,7 @@ sv_spawn_why(const struct cfg_worker *w, const struct spawn_fail *f, char *buf,
 void
 sv_spawn_worker(struct supervisor *sv, size_t i)
 {
-	const struct slot *s = &sv->sm.slots[i];
+	const struct slot *s = sm_slot(sv->sm, i);
 	const struct cfg_worker *w = &s->node->worker;
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
 	    .extra_fd = -1 };
@@ -159,7 +158,8 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	evlog(sv->kids[i]->name, "started (pid %d)", (int)pid);
 	sv_report(sv, i);	/* its pid, while it is starting */
 	if (w->ready == CFG_READY_NONE)
-		sm_ready(&sv->sm, i, supervisor_now());
+		sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_READY,
+		    .slot = i, .at = supervisor_now() });
 	else if (w->ready != CFG_READY_NOTIFY)
 		sv->kids[i]->probe = probe_start(sv->base, w, rfd[0],
 		    sv_probe_ready, sv->kids[i]);
@@ -173,7 +173,7 @@ sv_probe_ready(void *arg)
 	probe_free(k->probe);
 	k->probe = NULL;
 	evlog(k->name, "ready");
-	sm_ready(&k->sv->sm, k->slot, supervisor_now());
+	sm_ready(k->sv->sm, k->slot, supervisor_now());
 	sv_drain(k->sv);
 }
 
@@ -205,7 +205,7 @@ sv_send_info(struct supervisor *sv, const struct slot *s,
 static void
 sv_notified(struct supervisor *sv, size_t i, const struct notify_msg *m)
 {
-	const struct slot *s = &sv->sm.slots[i];
+	const struct slot *s = sm_slot(sv->sm, i);
 	struct child *k = sv->kids[i];
 	uint64_t now = supervisor_now();
 	bool was = k->reloading;
@@ -217,13 +217,13 @@ sv_notified(struct supervisor *sv, size_t i, const struct notify_msg *m)
 		if (s->state == SLOT_STARTING &&
 		    s->node->worker.ready == CFG_READY_NOTIFY) {
 			evlog(k->name, "ready");
-			sm_ready(&sv->sm, i, now);
+			sm_ready(sv->sm, i, now);
 		}
 	}
 	if (m->watchdog)
-		sm_watchdog(&sv->sm, i, now);
+		sm_watchdog(sv->sm, i, now);
 	if (m->stopping)
-		sm_self_stopping(&sv->sm, i, now);
+		sm_self_stopping(sv->sm, i, now);
 	if (m->status != NULL || m->nmetrics > 0)
 		sv_send_info(sv, s, m);
 	if (k->reloading != was)
@@ -244,7 +244,7 @@ sv_notify_cb(evutil_socket_t fd, short what, void *arg)
 
 	while ((n = notify_recv(fd, buf, &pid)) >= 0) {
 		if (n == 0 || pidmap_get(&sv->pids, pid, &i) < 0 ||
-		    sv->sm.slots[i].node->kind != CFG_WORKER) {
+		    sm_slot(sv->sm, i)->node->kind != CFG_WORKER) {
 			notify_drop();
 			continue;
 		}
@@ -271,18 +271,18 @@ sv_fork_ahead(struct supervisor *sv)
 	int fd[AHEAD_BATCH];
 	size_t i, from, n = 0, k;
 
-	for (i = 0; i < sv->sm.nslots; i++)
-		n += sv->sm.slots[i].node->kind == CFG_GROUP;
+	for (i = 0; i < sm_nslots(sv->sm); i++)
+		n += sm_slot(sv->sm, i)->node->kind == CFG_GROUP;
 	if (n < 2)
 		return;
-	for (from = 0; from < sv->sm.nslots; from += AHEAD_BATCH) {
-		n = sv->sm.nslots - from < AHEAD_BATCH ?
-		    sv->sm.nslots - from : AHEAD_BATCH;
+	for (from = 0; from < sm_nslots(sv->sm); from += AHEAD_BATCH) {
+		n = sm_nslots(sv->sm) - from < AHEAD_BATCH ?
+		    sm_nslots(sv->sm) - from : AHEAD_BATCH;
 		for (k = 0; k < n; k++) {
 			pid[k] = 0;
-			if (sv->sm.slots[from + k].node->kind == CFG_GROUP &&
+			if (sm_slot(sv->sm, from + k)->node->kind == CFG_GROUP &&
 			    (pid[k] = group_fork(sv->tree,
-			    sv->sm.slots[from + k].node, &sv->tab, &fd[k],
+			    sm_slot(sv->sm, from + k)->node, &sv->tab, &fd[k],
 			    true)) < 0)
 				break;	/* these fork in their turn instead */
 		}
@@ -323,7 +323,7 @@ sv_ahead_drop(struct supervisor *sv)
 {
 	size_t i;
 
-	for (i = 0; i < sv->sm.nslots; i++) {
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
 		if (sv->kids[i]->ahead > 0) {
 			close(sv->kids[i]->ahead_fd);
 			sv->kids[i]->ahead = 0;
@@ -340,7 +340,7 @@ sv_spawn_group(struct supervisor *sv, size_t i)
 
 	pid = sv_ahead_take(sv, i, &fd);
 	if (pid <= 0)
-		pid = group_fork(sv->tree, sv->sm.slots[i].node, &sv->tab, &fd,
+		pid = group_fork(sv->tree, sm_slot(sv->sm, i)->node, &sv->tab, &fd,
 		    false);
 	if (pid < 0) {
 		sv_spawn_failed(sv, i, "fork", errno);

@@ -48,7 +48,7 @@ sv_park_subtree(struct supervisor *sv, const struct cfg_node *g)
 void
 sv_report(struct supervisor *sv, size_t i)
 {
-	struct slot *s = &sv->sm.slots[i];
+	const struct slot *s = sm_slot(sv->sm, i);
 	struct msg_node_state *st;
 
 	st = nodetab_get(&sv->tab, s->node->id, s->instance);
@@ -93,15 +93,15 @@ uint32_t
 sv_retiring_total(struct supervisor *sv)
 {
 	const struct msg_node_state *st;
-	uint32_t n = (uint32_t)sm_retiring(&sv->sm);
+	uint32_t n = (uint32_t)sm_retiring(sv->sm);
 	size_t i;
 
 	/* A group whose supervisor is not running has nothing running. */
-	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->sm.slots[i].node->kind != CFG_GROUP ||
-		    sv->sm.slots[i].retired || !sm_slot_live(&sv->sm.slots[i]))
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		if (sm_slot(sv->sm, i)->node->kind != CFG_GROUP ||
+		    sm_slot(sv->sm, i)->retired || !sm_slot_live(sm_slot(sv->sm, i)))
 			continue;
-		st = nodetab_get(&sv->tab, sv->sm.slots[i].node->id, 0);
+		st = nodetab_get(&sv->tab, sm_slot(sv->sm, i)->node->id, 0);
 		n += st != NULL ? st->retiring : 0;
 	}
 	return (n);
@@ -116,7 +116,7 @@ sv_send_self(struct supervisor *sv)
 		.gen = sv->tab.gen,
 		.node = sv->group->id,
 		.state = SLOT_RUNNING,
-		.ready = sv->sm.ready,
+		.ready = sm_is_ready(sv->sm),
 		.pid = (int32_t)getpid(),
 		.retiring = sv->retiring,
 		.wait_node = self->wait_node,
@@ -137,9 +137,9 @@ sv_wait_changed(struct supervisor *sv)
 	uint32_t node = 0, inst = 0;
 	size_t i;
 
-	if (sm_holder(&sv->sm, &i) && !sv->sm.slots[i].retired) {
-		node = sv->sm.slots[i].node->id;
-		inst = sv->sm.slots[i].instance;
+	if (sm_holder(sv->sm, &i) && !sm_slot(sv->sm, i)->retired) {
+		node = sm_slot(sv->sm, i)->node->id;
+		inst = sm_slot(sv->sm, i)->instance;
 	}
 	if (sv->wait_told && self->wait_node == node && self->wait_inst == inst)
 		return;
@@ -229,7 +229,7 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 {
 	struct child *k = arg;
 	struct supervisor *sv = k->sv;
-	const struct cfg_node *g = sv->sm.slots[k->slot].node;
+	const struct cfg_node *g = sm_slot(sv->sm, k->slot)->node;
 	struct msg_node_state m, *st;
 
 	if (type == MSG_NODE_INFO)
@@ -254,7 +254,7 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 		if (st != NULL)
 			st->retiring = m.retiring;
 		if (m.ready)
-			sm_ready(&sv->sm, k->slot, supervisor_now());
+			sm_ready(sv->sm, k->slot, supervisor_now());
 		sv_retiring_changed(sv);
 		sv_drain(sv);
 		return (0);
@@ -293,8 +293,8 @@ sv_up_closed(struct ipc *c, const char *why, void *arg)
 	size_t i;
 
 	evlog(sv_who(sv), "lost the parent supervisor (%s): killing the group", why);
-	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->kids[i]->pid > 0 && sv->sm.slots[i].node->kind == CFG_WORKER)
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		if (sv->kids[i]->pid > 0 && sm_slot(sv->sm, i)->node->kind == CFG_WORKER)
 			(void)killpg(sv->kids[i]->pid, SIGKILL);
 	}
 	sv->done = true;

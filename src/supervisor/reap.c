@@ -47,7 +47,7 @@ sv_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct supervisor *sv = arg;
 
-	sv_sweep(sv, sv->sm.nslots);
+	sv_sweep(sv, sm_nslots(sv->sm));
 }
 
 /* Reaped and drained: now the machine hears of it. */
@@ -55,19 +55,19 @@ static void
 sv_finish(struct supervisor *sv, size_t i)
 {
 	struct child *k = sv->kids[i];
-	const struct cfg_node *n = sv->sm.slots[i].node;
+	const struct cfg_node *n = sm_slot(sv->sm, i)->node;
 	char what[64];
 
 	sv_fmt_exit(what, sizeof(what), k->exit);
 	if (n->kind == CFG_GROUP && k->exit.code == SM_EXIT_GAVE_UP)
 		evlog(k->name, "supervisor gave up");
-	else if (sv->sm.slots[i].state == SLOT_STOPPING)
+	else if (sm_slot(sv->sm, i)->state == SLOT_STOPPING)
 		evlog(k->name, "stopped (%s)", what);
 	else
 		evlog(k->name, "%s", what);
 	k->pid = 0;
 	k->draining = 0;
-	sm_exited(&sv->sm, i, k->exit, supervisor_now());
+	sm_exited(sv->sm, i, k->exit, supervisor_now());
 	if (n->kind == CFG_WORKER && !k->swept) {
 		struct timeval tv = { 0, SWEEP_MS * 1000 };
 
@@ -122,7 +122,7 @@ static void
 sv_reaped(struct supervisor *sv, size_t i, int status)
 {
 	struct child *k = sv->kids[i];
-	const struct cfg_node *n = sv->sm.slots[i].node;
+	const struct cfg_node *n = sm_slot(sv->sm, i)->node;
 	struct timeval tv = { 0, DRAIN_ORPHANS_MS * 1000 };
 
 	k->exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -182,10 +182,10 @@ supervisor_terminate(struct supervisor *sv)
 	sv_ahead_drop(sv);
 	if (sv->nterm++ == 0) {
 		evlog(sv_who(sv), "stopping");
-		sm_shutdown(&sv->sm, SM_EXIT_OK, now);
+		sm_shutdown(sv->sm, SM_EXIT_OK, now);
 	} else {
 		evlog(sv_who(sv), "stopping now: killing everything");
-		sm_kill_all(&sv->sm, now);
+		sm_kill_all(sv->sm, now);
 	}
 	sv_drain(sv);
 }

@@ -20,7 +20,7 @@ sv_plan(const struct supervisor *sv, const struct cfg_node *g,
 
 	for (k = 0; k < g->group.nchildren; k++)
 		count[k] = nodetab_count(tab, g->group.children[k]->id);
-	n = sm_plan(&sv->sm, g, count, out);
+	n = sm_plan(sv->sm, g, count, out);
 	xfree(count);
 	return (n);
 }
@@ -48,12 +48,12 @@ sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 
 	sv_sweep(sv, oldn);	/* while the names are those the orphans carry */
 	used = xcalloc(oldn ? oldn : 1, sizeof(*used));
-	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
+	sv->kids = xcalloc(sm_nslots(sv->sm) ? sm_nslots(sv->sm) : 1, sizeof(*sv->kids));
 	pidmap_free(&sv->pids);
 	pidmap_free(&sv->draining);
-	pidmap_init(&sv->pids, sv->sm.nslots);
+	pidmap_init(&sv->pids, sm_nslots(sv->sm));
 	pidmap_init(&sv->draining, 16);
-	for (j = 0; j < sv->sm.nslots; j++) {
+	for (j = 0; j < sm_nslots(sv->sm); j++) {
 		if (from[j] == SM_NEW)
 			sv->kids[j] = xcalloc(1, sizeof(**sv->kids));
 		else {
@@ -89,8 +89,8 @@ sv_tree_used(const struct supervisor *sv, const struct cfg_tree *t)
 
 	if (t == sv->tree || t == sv->pending || t == sv->owned[sv->nowned - 1])
 		return (true);
-	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv_tree_has(t, sv->sm.slots[i].node))
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		if (sv_tree_has(t, sm_slot(sv->sm, i)->node))
 			return (true);
 	}
 	return (false);
@@ -126,7 +126,7 @@ sv_apply(struct supervisor *sv, const struct cfg_tree *t,
     const struct cfg_node *g, struct nodetab *tab)
 {
 	struct sm_keep *keep;
-	size_t n, oldn = sv->sm.nslots, *from, i;
+	size_t n, oldn = sm_nslots(sv->sm), *from, i;
 
 	n = sv_plan(sv, g, tab, &keep);
 	from = xcalloc(n + oldn + 1, sizeof(*from));
@@ -136,11 +136,11 @@ sv_apply(struct supervisor *sv, const struct cfg_tree *t,
 	}
 	sv->tree = t;
 	sv->group = g;
-	sm_reconfigure(&sv->sm, g, keep, n, from, supervisor_now());
+	sm_reconfigure(sv->sm, g, keep, n, from, supervisor_now());
 	sv_remap(sv, from, oldn);
 	xfree(keep);
 	xfree(from);
-	for (i = 0; i < sv->sm.nslots; i++)
+	for (i = 0; i < sm_nslots(sv->sm); i++)
 		sv_report(sv, i);
 	sv->retiring = sv_retiring_total(sv);
 	sv_send_self(sv);
@@ -153,9 +153,9 @@ sv_forward_reload(struct supervisor *sv)
 	struct msg_reload m = { .gen = sv->tab.gen, .digest = sv->tree->digest };
 	size_t i;
 
-	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->sm.slots[i].node->kind == CFG_GROUP &&
-		    !sv->sm.slots[i].retired && sv->kids[i]->ipc != NULL)
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		if (sm_slot(sv->sm, i)->node->kind == CFG_GROUP &&
+		    !sm_slot(sv->sm, i)->retired && sv->kids[i]->ipc != NULL)
 			(void)ipc_send(sv->kids[i]->ipc, MSG_RELOAD, &m, sizeof(m));
 	}
 }
@@ -186,9 +186,9 @@ supervisor_reload(struct supervisor *sv, struct cfg_tree *t, uint32_t gen)
 	sv_ahead_drop(sv);
 	sv->owned = xreallocarray(sv->owned, sv->nowned + 1, sizeof(*sv->owned));
 	sv->owned[sv->nowned++] = t;
-	if (sv->sm.shutting_down)
+	if (sm_shutting_down(sv->sm))
 		return;
-	if (sv->sm.stopping) {	/* indices must hold still until it ends */
+	if (sm_stopping(sv->sm)) {	/* indices must hold still until it ends */
 		sv->pending = t;
 		sv->pending_gen = gen;
 		sv_prune(sv);
@@ -204,7 +204,7 @@ sv_reload_pending(struct supervisor *sv)
 {
 	struct cfg_tree *t = sv->pending;
 
-	if (sv->sm.stopping || sv->sm.shutting_down)
+	if (sm_stopping(sv->sm) || sm_shutting_down(sv->sm))
 		return;
 	if (t != NULL) {
 		sv->pending = NULL;
@@ -238,9 +238,9 @@ supervisor_scale(struct supervisor *sv, const struct cfg_node *node,
 			return (-1);
 		return (ipc_send(sv->kids[via]->ipc, MSG_SCALE, &m, sizeof(m)));
 	}
-	if (sv->sm.shutting_down)
+	if (sm_shutting_down(sv->sm))
 		return (-1);
-	if (sv->sm.stopping) {	/* indices must hold still until it ends */
+	if (sm_stopping(sv->sm)) {	/* indices must hold still until it ends */
 		sv->pending_scale = true;
 		return (0);
 	}
@@ -266,8 +266,8 @@ sv_name_kids(struct supervisor *sv)
 {
 	size_t i;
 
-	for (i = 0; i < sv->sm.nslots; i++) {
-		const struct slot *s = &sv->sm.slots[i];
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		const struct slot *s = sm_slot(sv->sm, i);
 		struct child *k = sv->kids[i];
 
 		k->sv = sv;
@@ -309,10 +309,10 @@ sv_inherit(struct supervisor *sv, const struct nodetab *from)
 	}
 	if (scaled)
 		sv_apply(sv, sv->tree, sv->group, &sv->tab);
-	for (i = 0; i < sv->sm.nslots; i++) {
-		st = nodetab_get((struct nodetab *)from, sv->sm.slots[i].node->id,
-		    sv->sm.slots[i].instance);
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		st = nodetab_get((struct nodetab *)from, sm_slot(sv->sm, i)->node->id,
+		    sm_slot(sv->sm, i)->instance);
 		if (st != NULL && st->held)
-			sm_hold(&sv->sm, i);
+			sm_hold(sv->sm, i);
 	}
 }

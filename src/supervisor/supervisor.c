@@ -70,7 +70,7 @@ sv_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct child *k = arg;
 
-	sm_timer(&k->sv->sm, k->slot, supervisor_now());
+	sm_timer(k->sv->sm, k->slot, supervisor_now());
 	sv_drain(k->sv);
 }
 
@@ -99,7 +99,7 @@ sv_arm(struct supervisor *sv, size_t i, uint64_t due)
 static void
 sv_signal(struct supervisor *sv, size_t i, int sig)
 {
-	const struct slot *s = &sv->sm.slots[i];
+	const struct slot *s = sm_slot(sv->sm, i);
 	pid_t pid = sv->kids[i]->pid;
 
 	if (pid <= 0)
@@ -121,7 +121,7 @@ sv_note(struct supervisor *sv, const struct action *a)
 		break;
 	case NOTE_NO_RESTART:
 		evlog(who, "not restarted (%s)",
-		    config_restart(sv->sm.slots[a->slot].node) == CFG_TEMPORARY ?
+		    config_restart(sm_slot(sv->sm, a->slot)->node) == CFG_TEMPORARY ?
 		    "temporary" : "transient, normal exit");
 		break;
 	case NOTE_GAVE_UP:
@@ -137,7 +137,7 @@ sv_note(struct supervisor *sv, const struct action *a)
 		break;
 	case NOTE_WATCHDOG:
 		evlog(who, "no WATCHDOG=1 within %llu ms: hung, stopping",
-		    (unsigned long long)sv->sm.slots[a->slot].node->worker.watchdog_ms);
+		    (unsigned long long)sm_slot(sv->sm, a->slot)->node->worker.watchdog_ms);
 		break;
 	}
 }
@@ -147,7 +147,7 @@ sv_perform(struct supervisor *sv, const struct action *a)
 {
 	switch (a->kind) {
 	case ACT_SPAWN:
-		if (sv->sm.slots[a->slot].node->kind == CFG_GROUP)
+		if (sm_slot(sv->sm, a->slot)->node->kind == CFG_GROUP)
 			sv_spawn_group(sv, a->slot);
 		else
 			sv_spawn_worker(sv, a->slot);
@@ -178,12 +178,45 @@ sv_perform(struct supervisor *sv, const struct action *a)
 
 /* Performs every queued action; performing one may queue more. */
 void
+sv_feedback(struct supervisor *sv, const struct sv_feedback *f)
+{
+	if (sv->nfb == sv->fbcap) {
+		sv->fbcap = sv->fbcap ? 2 * sv->fbcap : 8;
+		sv->fb = xreallocarray(sv->fb, sv->fbcap, sizeof(*sv->fb));
+	}
+	sv->fb[sv->nfb++] = *f;
+}
+
+static void
+sv_feed(struct supervisor *sv, const struct sv_feedback *f)
+{
+	switch (f->kind) {
+	case SV_FB_READY:
+		sm_ready(sv->sm, f->slot, f->at);
+		break;
+	case SV_FB_EXITED:
+		sm_exited(sv->sm, f->slot, f->exit, f->at);
+		break;
+	}
+}
+
+void
 sv_drain(struct supervisor *sv)
 {
 	struct action a;
+	size_t k, n;
 
-	while (sm_next(&sv->sm, &a))
-		sv_perform(sv, &a);
+	for (;;) {
+		while (sm_next(sv->sm, &a))
+			sv_perform(sv, &a);
+		if (sv->nfb == 0)
+			break;
+		/* Taken as a batch: feeding one may queue actions, then more. */
+		n = sv->nfb;
+		sv->nfb = 0;
+		for (k = 0; k < n; k++)
+			sv_feed(sv, &sv->fb[k]);
+	}
 	if (sv->pending != NULL || sv->pending_scale)
 		sv_reload_pending(sv);
 	sv_wait_changed(sv);
@@ -196,13 +229,13 @@ sv_command_slot(struct supervisor *sv, size_t i, int op, uint64_t now)
 {
 	switch (op) {
 	case CMD_STOP:
-		sm_cmd_stop(&sv->sm, i, now);
+		sm_cmd_stop(sv->sm, i, now);
 		break;
 	case CMD_START:
-		sm_cmd_start(&sv->sm, i, now);
+		sm_cmd_start(sv->sm, i, now);
 		break;
 	case CMD_RESTART:
-		sm_cmd_restart(&sv->sm, i, now);
+		sm_cmd_restart(sv->sm, i, now);
 		break;
 	}
 }
@@ -221,11 +254,11 @@ sv_release_below(struct supervisor *sv)
 
 	NODETAB_FOREACH_BELOW(&sv->tab, sv->group, id, k)
 		nodetab_get(&sv->tab, id, k)->held = 0;
-	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->sm.slots[i].node->kind != CFG_GROUP ||
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		if (sm_slot(sv->sm, i)->node->kind != CFG_GROUP ||
 		    sv->kids[i]->ipc == NULL)
 			continue;
-		m.node = sv->sm.slots[i].node->id;
+		m.node = sm_slot(sv->sm, i)->node->id;
 		(void)ipc_send(sv->kids[i]->ipc, MSG_COMMAND, &m, sizeof(m));
 	}
 }
@@ -237,13 +270,13 @@ sv_command_all(struct supervisor *sv, int op, uint64_t now)
 		sv_release_below(sv);
 	switch (op) {
 	case CMD_STOP:
-		sm_cmd_stop_all(&sv->sm, now);
+		sm_cmd_stop_all(sv->sm, now);
 		break;
 	case CMD_START:
-		sm_cmd_start_all(&sv->sm, now);
+		sm_cmd_start_all(sv->sm, now);
 		break;
 	case CMD_RESTART:
-		sm_cmd_restart_all(&sv->sm, now);
+		sm_cmd_restart_all(sv->sm, now);
 		break;
 	}
 }
@@ -258,8 +291,8 @@ sv_route(struct supervisor *sv, const struct cfg_node *node)
 		node = node->parent;
 	if (node->parent == NULL || node->kind != CFG_GROUP)
 		return (-1);
-	for (i = 0; i < sv->sm.nslots; i++) {
-		if (sv->sm.slots[i].node == node)
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
+		if (sm_slot(sv->sm, i)->node == node)
 			return ((ssize_t)i);
 	}
 	return (-1);
@@ -279,8 +312,8 @@ supervisor_command(struct supervisor *sv, const struct cfg_node *node,
 	if (node == sv->group) {
 		sv_command_all(sv, op, now);
 	} else if (node->kind == CFG_WORKER && node->parent == sv->group) {
-		for (i = 0; i < sv->sm.nslots; i++) {
-			const struct slot *s = &sv->sm.slots[i];
+		for (i = 0; i < sm_nslots(sv->sm); i++) {
+			const struct slot *s = sm_slot(sv->sm, i);
 
 			if (s->node == node && (inst < 0 || s->instance == (unsigned)inst))
 				sv_command_slot(sv, i, op, now);
@@ -290,17 +323,17 @@ supervisor_command(struct supervisor *sv, const struct cfg_node *node,
 		if (via < 0)
 			return (-1);
 		/* A child group that does not run: its slot here is the target. */
-		if (sv->sm.slots[via].node == node &&
-		    !sm_slot_live(&sv->sm.slots[via])) {
+		if (sm_slot(sv->sm, via)->node == node &&
+		    !sm_slot_live(sm_slot(sv->sm, via))) {
 			if (op == CMD_STOP)	/* not started yet: held */
-				sm_cmd_stop(&sv->sm, (size_t)via, now);
+				sm_cmd_stop(sv->sm, (size_t)via, now);
 			else
-				sm_cmd_start(&sv->sm, (size_t)via, now);
+				sm_cmd_start(sv->sm, (size_t)via, now);
 			sv_drain(sv);
 			return (0);
 		}
 		/* A group still starting its children takes commands too. */
-		if (sv->kids[via]->ipc == NULL || !sm_slot_live(&sv->sm.slots[via]))
+		if (sv->kids[via]->ipc == NULL || !sm_slot_live(sm_slot(sv->sm, via)))
 			return (-1);
 		return (ipc_send(sv->kids[via]->ipc, MSG_COMMAND, &m, sizeof(m)));
 	}
@@ -352,11 +385,11 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	sv->group = group;
 	sv->sigfd = -1;
 	sv->notify_fd = -1;
-	sm_init(&sv->sm, group);
-	sv->kids = xcalloc(sv->sm.nslots ? sv->sm.nslots : 1, sizeof(*sv->kids));
-	for (i = 0; i < sv->sm.nslots; i++)
+	sv->sm = sm_new(group);
+	sv->kids = xcalloc(sm_nslots(sv->sm) ? sm_nslots(sv->sm) : 1, sizeof(*sv->kids));
+	for (i = 0; i < sm_nslots(sv->sm); i++)
 		sv->kids[i] = xcalloc(1, sizeof(**sv->kids));
-	pidmap_init(&sv->pids, sv->sm.nslots);
+	pidmap_init(&sv->pids, sm_nslots(sv->sm));
 	pidmap_init(&sv->draining, 16);
 	sv->sweep = evtimer_new(base, sv_sweep_cb, sv);
 	nodetab_init(&sv->tab, tree, group);
@@ -397,7 +430,7 @@ supervisor_free(struct supervisor *sv)
 	if (sv == NULL)
 		return;
 	sv_ahead_drop(sv);
-	for (i = 0; i < sv->sm.nslots; i++) {
+	for (i = 0; i < sm_nslots(sv->sm); i++) {
 		sv_child_free(sv->kids[i]);
 	}
 	logconn_free(sv->logc);
@@ -419,7 +452,8 @@ supervisor_free(struct supervisor *sv)
 	nodetab_free(&sv->tab);
 	pidmap_free(&sv->pids);
 	xfree(sv->kids);
-	sm_free(&sv->sm);
+	sm_free(sv->sm);
+	xfree(sv->fb);
 	xfree(sv);
 }
 
@@ -427,7 +461,7 @@ int
 supervisor_run(struct supervisor *sv)
 {
 	sv_fork_ahead(sv);
-	sm_start(&sv->sm, supervisor_now());
+	sm_start(sv->sm, supervisor_now());
 	sv_drain(sv);
 	while (!sv->done) {
 		if (event_base_loop(sv->base, EVLOOP_ONCE) < 0) {
@@ -490,7 +524,7 @@ supervisor_table(struct supervisor *sv)
 unsigned
 supervisor_restarts(struct supervisor *sv)
 {
-	return (sv->sm.restarts);
+	return (sm_restarts(sv->sm));
 }
 
 struct event_base *

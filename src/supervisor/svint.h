@@ -45,11 +45,23 @@ struct child {
 	int			 ahead_fd;	/* and its channel, if ahead > 0 */
 };
 
+/*
+ * What performing an action found out (a start that failed, a worker
+ * ready at exec): handed to the machine once the action queue is empty,
+ * never from inside it.
+ */
+struct sv_feedback {
+	enum { SV_FB_READY, SV_FB_EXITED } kind;
+	size_t			 slot;
+	struct exit_info	 exit;
+	uint64_t		 at;
+};
+
 struct supervisor {
 	struct event_base	*base;
 	const struct cfg_tree	*tree;
 	const struct cfg_node	*group;
-	struct sm		 sm;
+	struct sm		*sm;
 	struct child		**kids;		/* stable: callbacks hold them */
 	struct pidmap		 pids;
 	struct pidmap		 draining;	/* reaped, output not yet drained */
@@ -78,6 +90,9 @@ struct supervisor {
 	bool			 pending_scale;	/* a scale waiting for one */
 	uint32_t		 retiring;	/* as last told to the parent */
 	bool			 wait_told;	/* the parent has our wait_node */
+	struct sv_feedback	*fb;
+	size_t			 nfb;
+	size_t			 fbcap;
 	pid_t			(*spare)(void *);	/* a child, not an orphan */
 	void			*spare_arg;
 	uint32_t		 pending_gen;
@@ -110,6 +125,7 @@ void	sv_reap(struct supervisor *sv);
 const char *	sv_who(const struct supervisor *sv);
 void	sv_fmt_exit(char *buf, size_t len, struct exit_info x);
 void	sv_drain(struct supervisor *sv);
+void	sv_feedback(struct supervisor *sv, const struct sv_feedback *f);
 ssize_t	sv_route(struct supervisor *sv, const struct cfg_node *node);
 
 #endif

@@ -34,7 +34,7 @@ void
 teardown(void)
 {
 	if (started)
-		sm_free(&sm);
+		sm_clear(&sm);
 	tb_free(grp);
 }
 

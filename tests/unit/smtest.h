@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine.h"
+#include "smint.h"
 #include "treebuild.h"
 
 #define MAXACT	512

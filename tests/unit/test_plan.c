@@ -5,7 +5,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "machine.h"
+#include "smint.h"
 #include "treebuild.h"
 #include "xmalloc.h"
 
@@ -26,7 +26,7 @@ setup(void)
 static void
 teardown(void)
 {
-	sm_free(&sm);
+	sm_clear(&sm);
 	xfree(keep);
 	tb_free(old_root);
 	tb_free(new_root);
