@@ -2,6 +2,8 @@
 #ifndef PMTREE_CLI_H
 #define PMTREE_CLI_H
 
+#include "command.h"
+
 /* Exit codes of SPEC §5. */
 #define CLI_OK		0
 #define CLI_FAILED	1
@@ -17,17 +19,28 @@ struct cli_opts {
 	char		**full_argv;
 };
 
-int	cli_main(int argc, char **argv);
+/*
+ * A command: its file, cmd_NAME.c, holds its entry (what `pmtree NAME`
+ * does and what the root answers), and its line in cli.c's table is all
+ * the rest.  Every check of its arguments, its usage and its help, and the
+ * root's dispatch of its requests, come from the entry.
+ */
+struct cmd_entry {
+	struct ctl_cmd	 ctl;		/* its name, and the root's handler */
+	int		 min_args;	/* after the command's name */
+	int		 max_args;
+	const char	*usage;		/* after "pmtree " */
+	const char	*help;
+	int		(*exec)(struct cli_opts *, const struct cmd_entry *);
+};
 
-/* Each command; argv[0] is the command's name. */
-int	cmd_check(struct cli_opts *);
-int	cmd_run(struct cli_opts *);
-int	cmd_status(struct cli_opts *);
-int	cmd_shutdown(struct cli_opts *);
-int	cmd_act(struct cli_opts *);
-int	cmd_signal(struct cli_opts *);
-int	cmd_logs(struct cli_opts *);
-int	cmd_reload(struct cli_opts *);
-int	cmd_scale(struct cli_opts *);
+/* Every command, in the order `pmtree --help` lists them; NULL-ended. */
+extern const struct cmd_entry *const cmd_table[];
+
+const struct cmd_entry *cmd_find(const char *name);
+/* The root's view of the table (a ctl_find_fn, for root_run). */
+const struct ctl_cmd *cmd_find_ctl(const char *name);
+
+int	cli_main(int argc, char **argv);
 
 #endif

@@ -9,8 +9,8 @@
 #include "cli.h"
 #include "config.h"
 
-int
-cmd_check(struct cli_opts *o)
+static int
+cmd_check(struct cli_opts *o, const struct cmd_entry *self)
 {
 	struct cfg_tree *t;
 	struct diag d;
@@ -31,3 +31,13 @@ cmd_check(struct cli_opts *o)
 	config_free(t);
 	return (rc);
 }
+
+const struct cmd_entry cmd_check_entry = {
+	.ctl = { .name = "check" },
+	.min_args = 1,
+	.max_args = 1,
+	.usage = "check CONFIG",
+	.help = "Validates CONFIG and prints the tree it would run (exit 0), or\n"
+	    "prints every error as FILE:LINE:COL: message (exit 2).",
+	.exec = cmd_check,
+};

@@ -4,7 +4,8 @@
  * stamp, then, with -f, new lines are followed (across rotation: a file
  * renamed away is read to its end, and its successor from its start) until
  * the tree's root exits.  --raw prints only the workers' lines, --json
- * their JSON records (SPEC §4), whatever the files' format.
+ * their JSON records (SPEC §4), whatever the files' format.  The root's
+ * half only names the files.
  */
 #include <sys/inotify.h>
 #include <sys/pidfd.h>
@@ -23,7 +24,9 @@
 
 #include "cli.h"
 #include "client.h"
+#include "control.h"
 #include "format.h"
+#include "nodetab.h"
 #include "xmalloc.h"
 
 /* What a record is printed as. */
@@ -384,15 +387,7 @@ root_watch(const struct client *c)
 }
 
 static int
-logs_usage(void)
-{
-	fprintf(stderr, "usage: pmtree logs [TARGET] [-f] [-n N] "
-	    "[--raw | --json]\n");
-	return (CLI_USAGE);
-}
-
-int
-cmd_logs(struct cli_opts *o)
+cmd_logs(struct cli_opts *o, const struct cmd_entry *self)
 {
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
@@ -417,8 +412,10 @@ cmd_logs(struct cli_opts *o)
 			continue;
 		else if ((ch == 'r' || ch == 'j') && form == FORM_FILE)
 			form = ch == 'r' ? FORM_RAW : FORM_JSON;
-		else
-			return (logs_usage());
+		else {
+			fprintf(stderr, "usage: pmtree %s\n", self->usage);
+			return (CLI_USAGE);
+		}
 	}
 	if (optind < o->argc)
 		target = o->argv[optind++];
@@ -447,3 +444,53 @@ cmd_logs(struct cli_opts *o)
 		close(root);
 	return (rc);
 }
+
+/* The root names the files; the client reads them itself. */
+static void
+logs_server(struct commands *c, struct control_conn *conn, json_t *req,
+    const struct ctl_cmd *self)
+{
+	const struct cfg_tree *t = commands_tree(c);
+	const char *spec = json_string_value(json_object_get(req, "target"));
+	json_t *files = json_array();
+	struct target *tg;
+	char path[4200];
+	size_t nt, k;
+	unsigned id, last;
+
+	if (spec == NULL || *spec == '\0') {
+		snprintf(path, sizeof(path), "%s/pmtree.log", t->log.dir);
+		json_array_append_new(files, json_string(path));
+		spec = "";
+	}
+	if ((tg = commands_targets(c, conn, spec, &nt)) == NULL) {
+		json_decref(files);
+		return;
+	}
+	for (k = 0; k < nt; k++) {
+		last = nodetab_last(tg[k].node);
+		for (id = tg[k].node->id; id <= last; id++) {
+			if (t->nodes[id]->kind != CFG_WORKER)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s.log", t->log.dir,
+			    t->nodes[id]->path);
+			json_array_append_new(files, json_string(path));
+		}
+	}
+	xfree(tg);
+	control_reply(conn, json_pack("{sbsoss}", "ok", 1, "files", files,
+	    "format", t->log.format == CFG_FORMAT_JSON ? "json" : "text"));
+}
+
+const struct cmd_entry cmd_logs_entry = {
+	.ctl = { .name = "logs", .handler = logs_server },
+	.min_args = 0,
+	.max_args = 5,
+	.usage = "logs [TARGET] [-f] [-n N] [--raw | --json]",
+	.help = "Prints the last N lines (default 20) of the target's logs; -f follows\n"
+	    "new ones and exits 0 once the tree stops.  --raw prints only the\n"
+	    "workers' lines, byte for byte; --json one JSON record a line\n"
+	    "({\"ts\",\"name\",\"stream\",\"line\"}), whatever the files' format.\n"
+	    "Both leave pmtree.log's events out.",
+	.exec = cmd_logs,
+};

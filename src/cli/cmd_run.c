@@ -8,15 +8,15 @@
 #include "proctitle.h"
 #include "root.h"
 
-int
-cmd_run(struct cli_opts *o)
+static int
+cmd_run(struct cli_opts *o, const struct cmd_entry *self)
 {
 	static const struct option longopts[] = {
 		{ "stdout", no_argument, NULL, 's' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct root_opts ro = { 0 };
+	struct root_opts ro = { .find = cmd_find_ctl };
 	struct cfg_tree *t;
 	struct diag d;
 	int ch, rc;
@@ -30,13 +30,14 @@ cmd_run(struct cli_opts *o)
 			ro.to_stdout = true;
 			break;
 		default:
-			fprintf(stderr, "usage: pmtree run [-d] [--stdout] CONFIG\n");
+			fprintf(stderr, "usage: pmtree %s\n", self->usage);
 			return (CLI_USAGE);
 		}
 	}
 	if (optind != o->argc - 1) {
-		fprintf(stderr, "pmtree: run: %s\nusage: pmtree run [-d] [--stdout] CONFIG\n",
-		    optind >= o->argc ? "missing CONFIG" : "too many arguments");
+		fprintf(stderr, "pmtree: run: %s\nusage: pmtree %s\n",
+		    optind >= o->argc ? "missing CONFIG" : "too many arguments",
+		    self->usage);
 		return (CLI_USAGE);
 	}
 	diag_init(&d, o->argv[optind]);
@@ -52,3 +53,15 @@ cmd_run(struct cli_opts *o)
 	config_free(t);
 	return (rc);
 }
+
+const struct cmd_entry cmd_run_entry = {
+	.ctl = { .name = "run" },
+	.min_args = 1,
+	.max_args = 3,
+	.usage = "run [-d] [--stdout] CONFIG",
+	.help = "Runs the tree described by CONFIG in the foreground (or detached\n"
+	    "with -d) until TERM, INT or `pmtree shutdown`.  --stdout echoes every\n"
+	    "worker's lines to standard output.  Exits 0 after a graceful stop,\n"
+	    "3 when the root supervisor gave up, 2 on a config error.",
+	.exec = cmd_run,
+};

@@ -43,6 +43,7 @@ struct root {
 	struct detach		*dt;		/* -d: the waiting caller */
 	uint64_t		 started_ms;
 	bool			 to_stdout;
+	ctl_find_fn		*find;		/* the commands' table */
 	struct commands		*cmds;
 	struct control		*ctl;
 	struct http		*http;
@@ -213,7 +214,7 @@ root_loop(struct root *r)
 	}
 	if ((sv = supervisor_new(base, r->tree, r->tree->root, -1, NULL)) == NULL)
 		goto out;
-	r->cmds = commands_new(r->tree, sv, r->logs, r->started_ms);
+	r->cmds = commands_new(r->tree, sv, r->logs, r->started_ms, r->find);
 	r->ctl = control_open(base, r->sock, commands_request, r->cmds);
 	if (r->ctl == NULL) {
 		root_fail(r, "control socket %s: %s", r->sock, strerror(errno));
@@ -282,7 +283,7 @@ int
 root_run(const struct cfg_tree *t, const struct root_opts *o)
 {
 	struct root r = { .tree = t, .lockfd = -1, .link = SOCKLINK_NONE,
-	    .to_stdout = o->to_stdout };
+	    .to_stdout = o->to_stdout, .find = o->find };
 	sigset_t handled;
 	rlim_t nofile;
 	int rc = 1;

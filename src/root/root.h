@@ -4,11 +4,13 @@
 
 #include <stdbool.h>
 
+#include "command.h"
 #include "config.h"
 
 struct root_opts {
-	bool	daemon;		/* -d: detach once the tree is up */
-	bool	to_stdout;	/* --stdout */
+	bool		 daemon;	/* -d: detach once the tree is up */
+	bool		 to_stdout;	/* --stdout */
+	ctl_find_fn	*find;		/* the table of commands, one layer up */
 };
 
 /* Runs the tree until it stops; returns `pmtree run`'s exit code. */
