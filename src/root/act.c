@@ -60,7 +60,6 @@ commands_act(struct commands *c, struct control_conn *conn,
 			return;
 		}
 	}
-	if (cmd->op == CTL_STOP)
-		commands_cut(c, p, spec);
+	commands_cut(c, p, spec);
 	commands_wait(c, p);
 }

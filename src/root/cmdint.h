@@ -32,7 +32,7 @@ struct pending {
 	/* What a later stop took over: not this command's to finish. */
 	struct target		*cuts;
 	size_t			 ncuts;
-	char			*cut_by;	/* that stop's TARGET */
+	char			*cut_by;	/* "stop TARGET": the one that did */
 	struct exitwatch	*watch;
 	size_t			 nwatch;
 	size_t			 nleft;		/* of those, not exited yet */
@@ -56,7 +56,7 @@ void		 pending_free(struct pending *);
 /* Answers P now if its op is done, else keeps it for later. */
 void		 commands_wait(struct commands *, struct pending *);
 /* A stop takes over what commands under way would start. */
-void		 commands_cut(struct commands *, const struct pending *stop,
+void		 commands_cut(struct commands *, const struct pending *later,
 		    const char *spec);
 /* A reload: every command under way ends, but a shutdown. */
 void		 commands_interrupt(struct commands *);

@@ -260,21 +260,36 @@ commands_overlap(const struct target *a, const struct target *b)
 }
 
 /*
- * A stop takes over what commands under way would start: they finish
- * without it, and say so.
+ * Whether a command LATER, arriving while one of EARLIER is under way,
+ * takes over the workers they share: a stop those that a start, restart,
+ * scale or reload would start; a start or a restart those that a stop
+ * would stop.  Either way the earlier one would wait for ever.
  */
+static bool
+commands_takes_over(enum ctl_op later, enum ctl_op earlier)
+{
+	if (earlier == CTL_SHUTDOWN)
+		return (false);
+	if (later == CTL_STOP)
+		return (earlier != CTL_STOP);
+	return ((later == CTL_START || later == CTL_RESTART) &&
+	    earlier == CTL_STOP);
+}
+
+/* LATER takes over what commands under way share with it: they say so. */
 void
-commands_cut(struct commands *c, const struct pending *stop, const char *spec)
+commands_cut(struct commands *c, const struct pending *later, const char *spec)
 {
 	struct pending *p;
 	size_t i, k;
 
 	for (p = c->pending; p != NULL; p = p->next) {
-		if (p->cmd->op == CTL_SHUTDOWN || p->cmd->op == CTL_STOP)
+		if (p == later || !commands_takes_over(later->cmd->op,
+		    p->cmd->op))
 			continue;
-		for (i = 0; i < stop->ntargets; i++) {
+		for (i = 0; i < later->ntargets; i++) {
 			for (k = 0; k < p->ntargets; k++) {
-				if (commands_overlap(&stop->targets[i],
+				if (commands_overlap(&later->targets[i],
 				    &p->targets[k]))
 					break;
 			}
@@ -282,9 +297,10 @@ commands_cut(struct commands *c, const struct pending *stop, const char *spec)
 				continue;
 			p->cuts = xreallocarray(p->cuts, p->ncuts + 1,
 			    sizeof(*p->cuts));
-			p->cuts[p->ncuts++] = stop->targets[i];
+			p->cuts[p->ncuts++] = later->targets[i];
 			if (p->cut_by == NULL)
-				p->cut_by = xstrdup(spec);
+				(void)xasprintf(&p->cut_by, "%s %s",
+				    later->cmd->name, spec);
 		}
 	}
 }
@@ -360,7 +376,7 @@ commands_try_finish(struct commands *c, struct pending *p)
 	if (done < 0)
 		control_error(p->conn, 1, "%s: %s", p->cmd->name, why);
 	else if (p->cut_by != NULL)
-		control_error(p->conn, 1, "%s: interrupted by stop %s",
+		control_error(p->conn, 1, "%s: interrupted by %s",
 		    p->cmd->name, p->cut_by);
 	else
 		control_reply(p->conn, json_pack("{sbss}", "ok", 1, "message",

@@ -738,6 +738,43 @@ START_TEST(restart_interrupted_by_stop_of_its_group)
 END_TEST
 
 /*
+ * The other way round: `stop api` stops fast, then waits for slow (which
+ * ignores TERM); `start api/fast` meanwhile takes fast over.  The stop
+ * answers once slow is down, an error naming the start, instead of
+ * waiting for fast to stop again (the chaos soak once found it waiting).
+ */
+START_TEST(stop_interrupted_by_start_of_a_worker)
+{
+	struct ctlrun s;
+	char *err;
+	int rc;
+
+	h_yaml("children:\n"
+	    "  - name: api\n"
+	    "    children:\n"
+	    "      - {name: slow, cmd: @SLEEPER@ --ignore-term, "
+	    "shutdown: 1500ms}\n"
+	    "      - {name: fast, cmd: @SLEEPER@}\n");
+	h_start_up(2);
+	ctl_bg(&s, "stop", "api", NULL);
+	h_assert(H_UNTIL(ctl_is("api/fast", "stopped") &&
+	    ctl_is("api/slow", "stopping")), "fast stopped, slow stopping");
+	h_assert(ctl("start", "api/fast", NULL) == 0, "start api/fast: %s",
+	    CTL.err);
+	rc = ctl_bg_wait(&s, H_DEADLINE_MS);
+	h_assert(rc == 1, "stop api: exit %d (-1: no reply)", rc);
+	err = bg_err(&s);
+	h_assert(strstr(err, "stop: interrupted by start api/fast") != NULL,
+	    "stop api: stderr '%s'", err);
+	free(err);
+	h_assert(ctl_is("api/slow", "stopped"), "slow stopped (%s)",
+	    ctl_state_of("api/slow"));
+	h_assert(ctl_is("api/fast", "running"), "fast runs (%s)",
+	    ctl_state_of("api/fast"));
+}
+END_TEST
+
+/*
  * `stop api` while api/inner is down between two lives (its supervisor
  * SIGKILLed, api's one_for_all strategy still stopping a slow sibling):
  * api/inner/c was waiting for inner's next life, which never comes.  The
@@ -1166,6 +1203,7 @@ main(void)
 	tcase_add_test(tc, start_group_releases_held);
 	tcase_add_test(tc, reply_waits_for_the_action);
 	tcase_add_test(tc, restart_interrupted_by_stop_of_its_group);
+	tcase_add_test(tc, stop_interrupted_by_start_of_a_worker);
 	tcase_add_test(tc, stop_group_while_a_nested_group_is_down);
 	tcase_add_test(tc, signal_worker);
 	tcase_add_test(tc, signal_bare_name_in_two_groups);
