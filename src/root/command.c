@@ -154,7 +154,11 @@ commands_instance_done(const struct msg_node_state *st, enum ctl_op op,
 			return (1);
 		return (st->state == SLOT_STOPPED || st->state == SLOT_EXITED);
 	case CTL_SCALE:
-		if (st->held)
+		/*
+		 * A scale starts only the instances it adds: one held, or ended
+		 * for good before it (temporary, transient), stays so.
+		 */
+		if (st->held || st->state == SLOT_EXITED)
 			return (1);
 		/* FALLTHROUGH */
 	case CTL_START:

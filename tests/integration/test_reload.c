@@ -1083,6 +1083,34 @@ START_TEST(scale_with_a_held_instance_replies)
 END_TEST
 
 /*
+ * A temporary instance killed before the scale stays `exited`: the scale
+ * starts only what it adds, and answers once that runs (the chaos soak,
+ * seed 1796668833, once waited for ever on delta/tmp:0).
+ */
+START_TEST(scale_with_an_exited_temporary_instance_replies)
+{
+	struct ctlrun r;
+	pid_t pid;
+	int rc;
+
+	h_yaml("children:\n"
+	    "  - {name: tmp, cmd: @SLEEPER@, restart: temporary}\n");
+	h_start_up(1);
+	pid = ctl_pid_of("tmp");
+	h_assert(h_kill(pid, SIGKILL), "kill tmp");
+	h_assert(H_UNTIL(ctl_is("tmp", "exited")), "tmp exited (%s)",
+	    ctl_state_of("tmp"));
+	ctl_bg(&r, "scale", "tmp", "3", NULL);
+	rc = ctl_bg_wait(&r, H_DEADLINE_MS);
+	h_assert(rc == 0, "scale tmp 3: exit %d (-1: no reply)", rc);
+	h_assert(ctl_is("tmp:1", "running") && ctl_is("tmp:2", "running"),
+	    "the new instances run");
+	h_assert(ctl_is("tmp:0", "exited"), "tmp:0 stays exited (%s)",
+	    ctl_state_of("tmp:0"));
+}
+END_TEST
+
+/*
  * `scale g/w 1` while g's one_for_all strategy is stopping its children
  * (slow takes its 2 s shutdown): the scale waits for the phase to end, and
  * the instances it drops are still reported stopping and stopped in the
@@ -1249,6 +1277,7 @@ main(void)
 	tcase_add_test(gaps, reload_replies_when_removed_stopped);
 	tcase_add_test(gaps, reload_replies_when_rescaled_running);
 	tcase_add_test(gaps, scale_with_a_held_instance_replies);
+	tcase_add_test(gaps, scale_with_an_exited_temporary_instance_replies);
 	suite_add_tcase(s, gaps);
 	return (h_main(s));
 }
