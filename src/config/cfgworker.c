@@ -12,14 +12,11 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "argv.h"
 #include "cfgint.h"
-#include "units.h"
 
 static void
 set_argv(struct cfg_worker *w, char **argv, size_t argc)
