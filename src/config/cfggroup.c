@@ -17,22 +17,15 @@ static const char *const group_only_keys[] = {
 	"children", "strategy", "intensity", "period", "defaults", NULL,
 };
 
-static const char *const defaults_keys[] = {
-	"cwd", "env", "instances", "restart", "normal_exit_codes", "backoff",
-	"stable_after", "shutdown", "stop_signal", "ready", "ready_timeout",
-	"watchdog", "log", NULL,
-};
-
-static const char *const name_cmd[] = { "name", "cmd", NULL };
-
 static const struct keyset group_keyset = {
-	cfggroup_keys, cfgworker_keys, "a worker key: set it in \"defaults\""
+	cfggroup_keys, 0, NULL, CFGK_WORKER,
+	"a worker key: set it in \"defaults\""
 };
 static const struct keyset worker_keyset = {
-	cfgworker_keys, group_only_keys, "only a group has it"
+	NULL, CFGK_WORKER, group_only_keys, 0, "only a group has it"
 };
 static const struct keyset defaults_keyset = {
-	defaults_keys, name_cmd, "not allowed in \"defaults\""
+	NULL, CFGK_DEFAULTS, NULL, CFGK_OWN, "not allowed in \"defaults\""
 };
 
 /* A child's name, remembered to find duplicates among siblings. */
@@ -142,6 +135,16 @@ load_worker(struct load *l, struct cfg_node *parent, yaml_node_t *map,
 		cfggroup_node(l, CFG_WORKER, name, parent, map)->worker = w;
 }
 
+/* A group's `restart`, spelled as a worker's; kept if bad. */
+static void
+group_restart(struct load *l, yaml_node_t *v, enum cfg_restart *out)
+{
+	int i;
+
+	if (cfgval_enum(l, v, "restart", cfgkey_restart_names, &i) == 0)
+		*out = (enum cfg_restart)i;
+}
+
 static void
 load_group(struct load *l, struct cfg_node *parent, yaml_node_t *map,
     const char *name, struct pair *pv, size_t n, const struct cfg_worker *def)
@@ -159,7 +162,7 @@ load_group(struct load *l, struct cfg_node *parent, yaml_node_t *map,
 	cfggroup_body(l, node, map, pv, n, def);
 	/* Not in cfggroup_body: the root has no parent to judge its exit. */
 	if ((p = cfgval_find(pv, n, "restart")) != NULL)
-		cfgworker_restart(l, p->vnode, &node->group.restart);
+		group_restart(l, p->vnode, &node->group.restart);
 }
 
 /* One item of `children`: a worker (`cmd`) or a group (`children`). */

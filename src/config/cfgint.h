@@ -7,6 +7,7 @@
 #define PMTREE_CFGINT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -34,11 +35,68 @@ struct pair {
 	yaml_node_t	*vnode;
 };
 
-/* The keys a mapping accepts, for unknown-key errors and suggestions. */
+/*
+ * The keys a mapping accepts, for unknown-key errors and suggestions: a
+ * list, then the worker keys whose `where` has a bit of the mask.
+ */
 struct keyset {
-	const char *const *keys;	/* NULL-terminated */
+	const char *const *keys;	/* NULL-terminated, or NULL */
+	unsigned	   kmask;
 	const char *const *other;	/* keys that belong elsewhere */
+	unsigned	   omask;
 	const char	  *hint;	/* said of those */
+};
+
+/* Where a worker key may be written (struct cfgkey's where). */
+#define CFGK_WORKER	0x1	/* in a worker */
+#define CFGK_DEFAULTS	0x2	/* in `defaults` */
+#define CFGK_OWN	0x4	/* a worker's own: refused in `defaults` */
+
+/* How a field of struct cfg_worker is set up, copied, freed, compared. */
+enum cfgftype {
+	CFGF_END,	/* ends a key's fields */
+	CFGF_SCALAR,	/* a number, a boolean, an enum: copied as is */
+	CFGF_STR,	/* a string or NULL */
+	CFGF_DIR,	/* a string, at first the file's folder */
+	CFGF_STRV,	/* NULL-terminated strings, at first none */
+	CFGF_ARRAY,	/* SIZE-byte elements */
+};
+
+struct cfgfield {
+	enum cfgftype	 type;
+	size_t		 off;		/* in struct cfg_worker */
+	size_t		 size;		/* of a scalar or of an element */
+	size_t		 noff;		/* of a list's count (a size_t) */
+	bool		 same;		/* compared for reload */
+	int64_t		 def;		/* a scalar's built-in value */
+	const void	*defv;		/* an array's built-in elements, */
+	size_t		 ndef;		/* and how many */
+};
+
+/* One more than `ready` has, so that every key's fields end in CFGF_END. */
+#define CFGK_MAXFIELDS	6
+
+struct cfgkey;
+typedef void	(*cfgkey_parse)(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+typedef void	(*cfgkey_print)(FILE *, const struct cfgkey *,
+		    const struct cfg_worker *);
+
+/*
+ * One worker key: where it may be written, how its value is read, the
+ * fields it sets (which say how it is inherited, freed and compared), and
+ * how `pmtree check` shows it.
+ */
+struct cfgkey {
+	const char		*name;
+	unsigned		 where;		/* CFGK_* */
+	cfgkey_parse		 parse;		/* NULL: `name`, the node's */
+	cfgkey_print		 print;		/* NULL: not printed */
+	const char *const	*words;		/* enum, signal; duration */
+	const uint64_t		*values;	/* a duration's words' */
+	uint64_t		 min, max;	/* uint, uints */
+	const char		*example;	/* not the default: test_keys */
+	struct cfgfield		 f[CFGK_MAXFIELDS];
 };
 
 /* cfgdoc.c */
@@ -54,11 +112,8 @@ void		 cfgval_error(struct load *, const yaml_node_t *,
 bool		 cfgval_visit(struct load *, const yaml_node_t *);
 size_t		 cfgval_nerrors(const struct load *);
 yaml_node_t	*cfgval_item(struct load *, const yaml_node_t *, size_t);
-int		 cfgval_pairs(struct load *, yaml_node_t *, const char *,
-		    struct pair **, size_t *);
-size_t		 cfgval_keys(struct load *, struct pair *, size_t,
-		    const struct keyset *);
-struct pair	*cfgval_find(struct pair *, size_t, const char *);
+const char	*cfgval_got(const yaml_node_t *, char *, size_t);
+bool		 cfgval_in_list(const char *const *, const char *);
 bool		 cfgval_is_list(struct load *, yaml_node_t *, const char *);
 bool		 cfgval_is_null(const yaml_node_t *);
 int		 cfgval_str(struct load *, yaml_node_t *, const char *,
@@ -84,18 +139,80 @@ struct diag_pos	 cfgval_pos(const yaml_node_t *);
 const char	*cfgval_text(const yaml_node_t *);
 char		*cfgval_strdup(const char *);
 void		*cfgval_reallocarray(void *, size_t, size_t);
+void		*cfgval_memdup(const void *, size_t, size_t);
 
-/* cfgworker.c */
-extern const char *const cfgworker_keys[];
-void		 cfgworker_builtin(struct cfg_worker *, const char *);
-void		 cfgworker_copy(struct cfg_worker *, const struct cfg_worker *);
-void		 cfgworker_clear(struct cfg_worker *);
+/* cfgmap.c */
+int		 cfgval_pairs(struct load *, yaml_node_t *, const char *,
+		    struct pair **, size_t *);
+size_t		 cfgval_keys(struct load *, struct pair *, size_t,
+		    const struct keyset *);
+struct pair	*cfgval_find(struct pair *, size_t, const char *);
+
+/* cfgval.c: "a, b or c" in BUF; a list, or a scalar as a list of one. */
+const char	*cfgval_join(const char *const *, char *, size_t);
+size_t		 cfgval_list_len(const yaml_node_t *);
+yaml_node_t	*cfgval_list_item(struct load *, yaml_node_t *, size_t);
+
+/* cfgkey.c */
+extern const struct cfgkey cfgkeys[];
+extern const size_t	 cfgnkeys;
+extern const char *const cfgkey_restart_names[];
+const struct cfgkey	*cfgkey_find(const char *, unsigned);
+void			*cfgkey_field(struct cfg_worker *,
+			    const struct cfgfield *);
+size_t			*cfgkey_count(struct cfg_worker *,
+			    const struct cfgfield *);
+void			 cfgkey_put(void *, size_t, uint64_t);
+uint64_t		 cfgkey_get(const struct cfg_worker *,
+			    const struct cfgfield *);
+void			 cfgkey_set(struct cfg_worker *,
+			    const struct cfgfield *, uint64_t);
+void			 cfgworker_builtin(struct cfg_worker *, const char *);
+void			 cfgworker_copy(struct cfg_worker *,
+			    const struct cfg_worker *);
+void			 cfgworker_clear(struct cfg_worker *);
+
+/* cfgkind.c: the generic kinds of worker keys. */
+void	cfgkind_uint(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+void	cfgkind_uints(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+void	cfgkind_enum(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+void	cfgkind_duration(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+void	cfgkind_signal(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+void	cfgkind_map(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+
+/* cfgworker.c: the keys with a parser of their own. */
+void		 cfgworker_cmd(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_cwd(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_backoff(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_ready(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_log(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_user(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_group(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
 void		 cfgworker_apply(struct load *, struct cfg_worker *,
 		    struct pair *, size_t);
 void		 cfgworker_finish(struct load *, struct cfg_worker *,
 		    yaml_node_t *, struct pair *, size_t);
-void		 cfgworker_restart(struct load *, yaml_node_t *,
-		    enum cfg_restart *);
+
+/* print.c: how `pmtree check` shows the keys it shows. */
+void	cfgprint_cmd(FILE *, const struct cfgkey *, const struct cfg_worker *);
+void	cfgprint_count(FILE *, const struct cfgkey *,
+	    const struct cfg_worker *);
+void	cfgprint_enum(FILE *, const struct cfgkey *, const struct cfg_worker *);
+void	cfgprint_ready(FILE *, const struct cfgkey *,
+	    const struct cfg_worker *);
 
 /* cfggroup.c */
 extern const char *const cfggroup_keys[];

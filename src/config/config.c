@@ -20,13 +20,6 @@ static const char *const root_keys[] = {
 	"defaults", "children", "restart", NULL,
 };
 
-/* Worker keys not for the top level (`restart` has its own error there). */
-static const char *const worker_only_keys[] = {
-	"cmd", "cwd", "env", "instances", "normal_exit_codes",
-	"backoff", "stable_after", "shutdown", "stop_signal", "ready",
-	"ready_timeout", "watchdog", NULL,
-};
-
 static const struct diag_pos whole_file = { 0, 0 };
 
 /*
@@ -105,7 +98,7 @@ static void
 root_control(struct load *l, yaml_node_t *map)
 {
 	static const char *const keys[] = { "socket", "http", NULL };
-	static const struct keyset ks = { keys, NULL, NULL };
+	static const struct keyset ks = { .keys = keys };
 	struct cfg_tree *t = l->tree;
 	struct pair *pv;
 	size_t i, n;
@@ -158,7 +151,7 @@ root_log(struct load *l, yaml_node_t *map)
 	static const char *const keys[] = {
 		"dir", "stdout", "format", "max_size", "keep", NULL,
 	};
-	static const struct keyset ks = { keys, NULL, NULL };
+	static const struct keyset ks = { .keys = keys };
 	struct pair *pv;
 	size_t i, n;
 
@@ -190,9 +183,10 @@ root_name(struct load *l, yaml_node_t *v)
 static void
 root_load(struct load *l, yaml_node_t *map)
 {
+	/* `restart` and `log` are root keys too, found before these. */
 	static const struct keyset ks = {
-		root_keys, worker_only_keys, "a worker key: set it in "
-		"\"defaults\""
+		root_keys, 0, NULL, CFGK_DEFAULTS | CFGK_OWN,
+		"a worker key: set it in \"defaults\""
 	};
 	struct cfg_worker builtin;
 	struct pair *pv, *p;
@@ -387,32 +381,6 @@ config_subtree(struct cfg_tree *t, const char *path)
 	return (0);
 }
 
-static bool
-strv_same(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	size_t k;
-
-	if (na != nb)
-		return (false);
-	for (k = 0; k < na; k++) {
-		if (strcmp(a[k], b[k]) != 0)
-			return (false);
-	}
-	return (true);
-}
-
-static bool
-mem_same(const void *a, const void *b, size_t len)
-{
-	return (len == 0 || memcmp(a, b, len) == 0);
-}
-
-static bool
-str_same(const char *a, const char *b)
-{
-	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
-}
-
 int
 config_instance_name(char *buf, size_t len, const char *path,
     unsigned instance, bool multi)
@@ -436,31 +404,4 @@ enum cfg_restart
 config_restart(const struct cfg_node *n)
 {
 	return (n->kind == CFG_GROUP ? n->group.restart : n->worker.restart);
-}
-
-bool
-config_worker_same(const struct cfg_worker *a, const struct cfg_worker *b)
-{
-	return (strv_same(a->argv, a->argc, b->argv, b->argc) &&
-	    str_same(a->cwd, b->cwd) &&
-	    strv_same(a->env, a->nenv, b->env, b->nenv) &&
-	    a->restart == b->restart &&
-	    a->n_normal_exit_codes == b->n_normal_exit_codes &&
-	    mem_same(a->normal_exit_codes, b->normal_exit_codes,
-	    a->n_normal_exit_codes * sizeof(int)) &&
-	    a->n_backoff == b->n_backoff &&
-	    mem_same(a->backoff_ms, b->backoff_ms,
-	    a->n_backoff * sizeof(uint64_t)) &&
-	    a->stable_after_ms == b->stable_after_ms &&
-	    a->shutdown_ms == b->shutdown_ms &&
-	    a->stop_signal == b->stop_signal && a->ready == b->ready &&
-	    a->ready_fd == b->ready_fd &&
-	    str_same(a->ready_host, b->ready_host) &&
-	    str_same(a->ready_port, b->ready_port) &&
-	    str_same(a->ready_url, b->ready_url) &&
-	    a->ready_timeout_ms == b->ready_timeout_ms &&
-	    a->watchdog_ms == b->watchdog_ms && a->log_off == b->log_off &&
-	    a->has_uid == b->has_uid && a->uid == b->uid &&
-	    a->has_gid == b->has_gid && a->gid == b->gid &&
-	    a->log_stdout == b->log_stdout && a->log_file == b->log_file);
 }

@@ -5,13 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "cfgint.h"
 
 static const char *const strategy_names[] = {
 	"one_for_one", "one_for_all", "rest_for_one",
-};
-static const char *const restart_names[] = {
-	"permanent", "transient", "temporary",
 };
 
 static const char *
@@ -98,8 +95,36 @@ print_word(FILE *f, const char *w)
 	fputc('\'', f);
 }
 
-static void
-print_ready(FILE *f, const struct cfg_worker *w)
+void
+cfgprint_cmd(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->argc; i++) {
+		if (i > 0)
+			fputc(' ', f);
+		print_word(f, w->argv[i]);
+	}
+}
+
+/* A count worth showing only past one. */
+void
+cfgprint_count(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
+{
+	uint64_t n = cfgkey_get(w, &k->f[0]);
+
+	if (n > 1)
+		fprintf(f, "  x%llu", (unsigned long long)n);
+}
+
+void
+cfgprint_enum(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
+{
+	fprintf(f, "  %s", k->words[cfgkey_get(w, &k->f[0])]);
+}
+
+void
+cfgprint_ready(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
 {
 	switch (w->ready) {
 	case CFG_READY_NONE:
@@ -121,21 +146,17 @@ print_ready(FILE *f, const struct cfg_worker *w)
 	}
 }
 
+/* The keys with a printer, in the table's order. */
 static void
 print_worker(FILE *f, const struct cfg_worker *w)
 {
 	size_t i;
 
 	fputs("worker  ", f);
-	for (i = 0; i < w->argc; i++) {
-		if (i > 0)
-			fputc(' ', f);
-		print_word(f, w->argv[i]);
+	for (i = 0; i < cfgnkeys; i++) {
+		if (cfgkeys[i].print != NULL)
+			cfgkeys[i].print(f, &cfgkeys[i], w);
 	}
-	if (w->instances > 1)
-		fprintf(f, "  x%u", w->instances);
-	fprintf(f, "  %s", restart_names[w->restart]);
-	print_ready(f, w);
 }
 
 /* The root's restart type means nothing: it is not shown. */
@@ -148,7 +169,7 @@ print_group(FILE *f, const struct cfg_node *n)
 	    g->intensity);
 	print_duration(f, g->period_ms);
 	if (n->parent != NULL)
-		fprintf(f, "  %s", restart_names[g->restart]);
+		fprintf(f, "  %s", cfgkey_restart_names[g->restart]);
 }
 
 void
