@@ -1,7 +1,8 @@
 /*
  * The machine's command entry points (machine.h): stop, start, restart
  * of one slot or all of them, holds, and what a worker says of itself
- * (WATCHDOG=1, STOPPING=1).  None counts toward intensity.
+ * (WATCHDOG=1, STOPPING=1).  None counts toward intensity.  Last, what
+ * the executor may read of the machine.
  */
 #include "smint.h"
 
@@ -130,4 +131,40 @@ sm_hold(struct sm *sm, size_t i)
 {
 	sm->slots[i].held = true;
 	slot_set(sm, i, SLOT_STOPPED);
+}
+
+size_t
+sm_nslots(const struct sm *sm)
+{
+	return (sm->nslots);
+}
+
+const struct slot *
+sm_slot(const struct sm *sm, size_t i)
+{
+	return (&sm->slots[i]);
+}
+
+bool
+sm_stopping(const struct sm *sm)
+{
+	return (sm->stopping);
+}
+
+bool
+sm_shutting_down(const struct sm *sm)
+{
+	return (sm->shutting_down);
+}
+
+bool
+sm_is_ready(const struct sm *sm)
+{
+	return (sm->ready);
+}
+
+unsigned
+sm_restarts(const struct sm *sm)
+{
+	return (sm->restarts);
 }

@@ -690,39 +690,3 @@ sm_free(struct sm *sm)
 	sm_clear(sm);
 	xfree(sm);
 }
-
-size_t
-sm_nslots(const struct sm *sm)
-{
-	return (sm->nslots);
-}
-
-const struct slot *
-sm_slot(const struct sm *sm, size_t i)
-{
-	return (&sm->slots[i]);
-}
-
-bool
-sm_stopping(const struct sm *sm)
-{
-	return (sm->stopping);
-}
-
-bool
-sm_shutting_down(const struct sm *sm)
-{
-	return (sm->shutting_down);
-}
-
-bool
-sm_is_ready(const struct sm *sm)
-{
-	return (sm->ready);
-}
-
-unsigned
-sm_restarts(const struct sm *sm)
-{
-	return (sm->restarts);
-}
