@@ -83,8 +83,7 @@ root_lock(struct root *r)
 
 /*
  * Only once our socket is gone: a new root could otherwise lock a fresh
- * file, bind the path, and lose its socket to our unlink.  Unlinked while
- * held: a root that locks it meanwhile sees it gone (fsutil_lock).
+ * file, bind the path, and lose its socket to our unlink.
  */
 static void
 root_unlock(struct root *r)
@@ -92,9 +91,8 @@ root_unlock(struct root *r)
 	char path[PATH_MAX + 8];
 
 	snprintf(path, sizeof(path), "%s.lock", r->sock);
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (fsutil_unlock(path, r->lockfd) < 0)
 		evlog("pmtree", "unlink %s: %s", path, strerror(errno));
-	close(r->lockfd);
 	r->lockfd = -1;
 }
 

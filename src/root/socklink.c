@@ -104,16 +104,14 @@ socklink_put(const struct socklink *sl)
 	return (0);
 }
 
-/* Unlinked while held: a root that locks it meanwhile sees it gone. */
 static void
 socklink_unlock(struct socklink *sl)
 {
 	char lock[PATH_MAX + 8];
 
 	snprintf(lock, sizeof(lock), "%s.lock", sl->path);
-	if (unlink(lock) < 0 && errno != ENOENT)
+	if (fsutil_unlock(lock, sl->lockfd) < 0)
 		evlog("pmtree", "unlink %s: %s", lock, strerror(errno));
-	close(sl->lockfd);
 	sl->lockfd = -1;
 }
 

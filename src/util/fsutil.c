@@ -138,6 +138,20 @@ fsutil_lock(const char *path, int *fdp, const char **what)
 }
 
 int
+fsutil_unlock(const char *path, int fd)
+{
+	int rc = 0, err = 0;
+
+	if (unlink(path) < 0 && errno != ENOENT) {
+		rc = -1;
+		err = errno;
+	}
+	close(fd);
+	errno = err;
+	return (rc);
+}
+
+int
 fsutil_write_pid(int fd)
 {
 	char buf[32];

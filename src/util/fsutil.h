@@ -20,6 +20,12 @@ int	fsutil_opendirat(int dirfd, const char *rel, mode_t mode);
  * naming the call that failed.
  */
 int	fsutil_lock(const char *path, int *fd, const char **what);
+/*
+ * Lets go of fsutil_lock's lock on PATH: unlinks the file while FD still
+ * holds it (a process that locks it meanwhile sees it gone and starts
+ * again), then closes FD.  -1 with errno if the unlink failed.
+ */
+int	fsutil_unlock(const char *path, int fd);
 /* Replaces the content of FD with our pid and a newline; -1 with errno. */
 int	fsutil_write_pid(int fd);
 /* The pid written in FD's file, 0 if none can be read. */

@@ -834,6 +834,30 @@ h_rss_kib(pid_t pid)
 	return (r);
 }
 
+bool
+h_has_fd_to(pid_t pid, const char *path)
+{
+	char dir[64], link[PATH_MAX + 64], target[PATH_MAX];
+	struct dirent *e;
+	bool found = false;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return (false);
+	while (!found && (e = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strcmp(target, path) == 0;
+		}
+	}
+	closedir(d);
+	return (found);
+}
+
 /* --- TCP ----------------------------------------------------------------- */
 
 int

@@ -123,6 +123,8 @@ pid_t	 h_find_title(const char *title);
 /* How many fds PID has open, its VmRSS in KiB; -1 if it is gone. */
 int	 h_fds(pid_t);
 long	 h_rss_kib(pid_t);
+/* PID has a descriptor open on PATH (as /proc/PID/fd shows it). */
+bool	 h_has_fd_to(pid_t, const char *path);
 int	 h_tree_procs(pid_t *out, int max);
 int	 h_zombies(void);
 int	 h_marked_alive(void);

@@ -1360,31 +1360,6 @@ START_TEST(logs_usage_and_errors)
 }
 END_TEST
 
-/* PID has a descriptor open on PATH (as /proc/PID/fd shows it). */
-static bool
-has_fd_to(pid_t pid, const char *path)
-{
-	char dir[64], link[PATH_MAX + 64], target[PATH_MAX];
-	struct dirent *e;
-	bool found = false;
-	ssize_t n;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(dir)) == NULL)
-		return (false);
-	while (!found && (e = readdir(d)) != NULL) {
-		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			found = strcmp(target, path) == 0;
-		}
-	}
-	closedir(d);
-	return (found);
-}
-
 /* -f: lines written after it started, across rotations, each once. */
 START_TEST(logs_follow)
 {
@@ -1400,7 +1375,7 @@ START_TEST(logs_follow)
 	h_start_up(1);
 	f = cli_start("follow.out", argv);
 	/* Its watch is set just after its inotify descriptor is made. */
-	if (!H_UNTIL(has_fd_to(f, "anon_inode:inotify"))) {
+	if (!H_UNTIL(h_has_fd_to(f, "anon_inode:inotify"))) {
 		char *err = h_read(at("follow.out.err"));
 
 		h_assert(false, "logs -f runs (state %c; stderr: %s)", h_state(f),

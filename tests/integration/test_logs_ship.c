@@ -356,31 +356,6 @@ START_TEST(raw_and_json_usage)
 }
 END_TEST
 
-/* PID has a descriptor open on PATH (as /proc/PID/fd shows it). */
-static bool
-has_fd_to(pid_t pid, const char *path)
-{
-	char dir[64], link[PATH_MAX + 64], target[PATH_MAX];
-	struct dirent *e;
-	bool found = false;
-	ssize_t n;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(dir)) == NULL)
-		return (false);
-	while (!found && (e = readdir(d)) != NULL) {
-		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			found = strcmp(target, path) == 0;
-		}
-	}
-	closedir(d);
-	return (found);
-}
-
 /*
  * OUT has fx-writer's lines 0 .. N-1 ("W0 <seq> <filler>", 20 bytes),
  * each followed by END.
@@ -419,7 +394,7 @@ follow_until_shutdown(const char *form)
 		ctl_bg(&f, "logs", "w", "-f", "-n", "0", form, NULL);
 	else
 		ctl_bg(&f, "logs", "w", "-f", "-n", "0", NULL);
-	h_assert(H_UNTIL(has_fd_to(f.pid, "anon_inode:inotify") ||
+	h_assert(H_UNTIL(h_has_fd_to(f.pid, "anon_inode:inotify") ||
 	    ctl_bg_done(&f)) && !f.done, "logs -f runs");
 	h_assert(close(open(at("go"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == 0,
 	    "go");
