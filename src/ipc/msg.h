@@ -17,18 +17,12 @@ enum msg_type {
 	MSG_NTYPES
 };
 
-enum cmd_op {
-	CMD_STOP = 1,
-	CMD_START,
-	CMD_RESTART,
-};
-
 /* NODE is a worker of the receiver's subtree, or a group (every worker in it). */
 struct msg_command {
 	uint32_t	gen;
 	uint32_t	node;
 	int32_t		instance;	/* -1: every instance */
-	uint8_t		op;		/* enum cmd_op */
+	uint8_t		op;		/* enum sm_op (machine.h) */
 	uint8_t		pad[3];
 };
 

@@ -54,7 +54,7 @@ sm_holder(const struct sm *sm, size_t *slot)
 	}
 }
 
-static void
+void
 sm_emit(struct sm *sm, struct action a)
 {
 	if (sm->nacts == sm->actcap) {
@@ -104,6 +104,10 @@ slot_set(struct sm *sm, size_t i, enum slot_state st)
 		s->killed = false;
 	}
 	sm_emit(sm, (struct action){ .kind = ACT_REPORT, .slot = i });
+	/* Stopped, or ended for good (temporary): nothing below will start. */
+	if (slot_is_group(s) && (st == SLOT_STOPPED || st == SLOT_EXITED))
+		sm_emit(sm, (struct action){ .kind = ACT_BELOW, .slot = i,
+		    .value = BELOW_PARK });
 }
 
 static void
@@ -188,6 +192,7 @@ cell_spawn(struct sm *sm, size_t i, const struct sev *e)
 
 	s->starts++;
 	s->started_at = e->now;
+	s->reloading = false;
 	slot_set(sm, i, SLOT_STARTING);
 	sm_emit(sm, (struct action){ .kind = ACT_SPAWN, .slot = i });
 	if (!slot_is_group(s) && s->node->worker.ready != CFG_READY_NONE &&
@@ -208,6 +213,10 @@ slot_watchdog(struct sm *sm, size_t i, uint64_t now)
 static void
 cell_ready(struct sm *sm, size_t i, const struct sev *e)
 {
+	const struct slot *s = &sm->slots[i];
+
+	if (!slot_is_group(s) && s->node->worker.ready != CFG_READY_NONE)
+		sm_note(sm, i, NOTE_READY, 0);
 	slot_set(sm, i, SLOT_RUNNING);
 	slot_watchdog(sm, i, e->now);
 }
@@ -548,6 +557,10 @@ sm_step(struct sm *sm, uint64_t now)
 		}
 		if (sm->stop_from < sm->cursor)
 			sm->cursor = sm->stop_from;
+		if (sm->reconf_due) {
+			sm->reconf_due = false;
+			sm_emit(sm, (struct action){ .kind = ACT_RECONFIGURE });
+		}
 	}
 	sm_start_step(sm, now);
 }
@@ -620,6 +633,11 @@ sm_exited(struct sm *sm, size_t i, struct exit_info x, uint64_t now)
 {
 	struct sev e = { .now = now, .exit = x };
 
+	/* Its workers may not have been told: their rows know their pids. */
+	if (slot_is_group(&sm->slots[i]) && sm_slot_live(&sm->slots[i]) &&
+	    x.code != SM_EXIT_OK)
+		sm_emit(sm, (struct action){ .kind = ACT_BELOW, .slot = i,
+		    .value = BELOW_LOST });
 	slot_event(sm, i, SEV_EXIT, &e);
 	sm_step(sm, now);
 }

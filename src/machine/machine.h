@@ -25,6 +25,7 @@
 
 /* A supervisor's own exit status. */
 #define SM_EXIT_OK	0
+#define SM_EXIT_LOST	1	/* lost its parent */
 #define SM_EXIT_GAVE_UP	3
 
 /* The worker states of SPEC §5, in the order status shows them. */
@@ -75,6 +76,7 @@ struct slot {
 	bool			 killed;	/* SIGKILL already sent */
 	bool			 held;		/* stopped by a command */
 	bool			 retired;	/* removed by a reload */
+	bool			 reloading;	/* RELOADING=1: running, not ready */
 	unsigned		 nfail;		/* consecutive automatic restarts */
 	unsigned		 starts;
 	/* Automatic: decided by its restart type or its group's strategy. */
@@ -93,7 +95,29 @@ enum act_kind {
 	ACT_NOTE,	/* a decision worth a line in pmtree.log */
 	ACT_READY,	/* the supervisor's own children are all up */
 	ACT_EXIT,	/* the supervisor is done: exit with status `value` */
+	ACT_BELOW,	/* the nodes below child group `slot`: see enum below */
+	ACT_FORWARD,	/* pass command `value` (enum sm_op) to child group `slot` */
+	ACT_RECONFIGURE,	/* the configuration waiting may be applied now */
 };
+
+/*
+ * What happened to the nodes below a child group, which the executor keeps
+ * as rows (state, live, held) of its table; sm_below says what each becomes.
+ */
+enum below {
+	BELOW_PARK,	/* the group stopped or ended for good */
+	BELOW_LOST,	/* its supervisor died: its workers are killed */
+	BELOW_RELEASE,	/* a `start` of an enclosing group releases their holds */
+};
+
+struct sm_row {
+	enum slot_state	state;
+	bool		live;	/* it has a process */
+	bool		held;
+};
+
+/* ROW after WHAT; true when it changed (and is to be reported). */
+bool	sm_below(enum below what, struct sm_row *row);
 
 enum note {
 	NOTE_RESTART,		/* value = delay in ms */
@@ -102,7 +126,16 @@ enum note {
 	NOTE_READY_TIMEOUT,
 	NOTE_KILL,		/* shutdown time over: SIGKILL */
 	NOTE_WATCHDOG,		/* no WATCHDOG=1 in time: hung */
+	NOTE_READY,		/* its readiness gate passed */
 };
+
+/* The commands a supervisor takes for its nodes (the wire's op byte too). */
+enum sm_op {
+	SM_OP_STOP = 1,
+	SM_OP_START,
+	SM_OP_RESTART,
+};
+#define SM_ALL	((size_t)-1)	/* a command for every slot: the group's own */
 
 struct action {
 	enum act_kind	kind;
@@ -129,31 +162,57 @@ unsigned	 sm_restarts(const struct sm *);	/* decisions, for status */
 /* Events. NOW is the monotonic clock in ms. */
 void	sm_start(struct sm *, uint64_t now);
 void	sm_ready(struct sm *, size_t slot, uint64_t now);
+/* Reaped and drained; a child group's failure loses what ran below it. */
 void	sm_exited(struct sm *, size_t slot, struct exit_info, uint64_t now);
 void	sm_timer(struct sm *, size_t slot, uint64_t now);
 void	sm_shutdown(struct sm *, int status, uint64_t now);
 void	sm_kill_all(struct sm *, uint64_t now);
 
-/* WATCHDOG=1 from a running worker: its watchdog starts over. */
-void	sm_watchdog(struct sm *, size_t slot, uint64_t now);
-/* STOPPING=1: it stops by itself; its exit is judged by its restart type. */
-void	sm_self_stopping(struct sm *, size_t slot, uint64_t now);
+/*
+ * What a worker said of itself (sd_notify): READY=1 passes a `notify` gate
+ * and ends a RELOADING=1; WATCHDOG=1 restarts a running worker's
+ * watchdog; STOPPING=1 means it stops by itself, its exit judged by its
+ * restart type.
+ */
+struct sm_notice {
+	bool	ready;
+	bool	reloading;
+	bool	watchdog;
+	bool	stopping;
+};
+void	sm_notified(struct sm *, size_t slot, const struct sm_notice *,
+	    uint64_t now);
+/* Ready to be shown: running, and not reloading. */
+bool	sm_slot_ready(const struct slot *);
 
 /*
- * Commands.  A slot stopped by command is held: it stays stopped, across
- * strategy restarts and restarts of its group, until started again.  None
- * of them counts toward intensity; start and restart reset the backoff.
+ * The group can no longer follow its parent (the channel is gone, or the
+ * file changed again under a reload): its workers are killed at once and it
+ * exits 1.  Its child groups see our end and do the same for theirs.
  */
-void	sm_cmd_stop(struct sm *, size_t slot, uint64_t now);
-void	sm_cmd_start(struct sm *, size_t slot, uint64_t now);
-void	sm_cmd_restart(struct sm *, size_t slot, uint64_t now);
+void	sm_lost(struct sm *, uint64_t now);
+
 /*
- * The same for every slot: stop newest first, start in order.  Start
- * releases held slots; restart leaves them stopped.
+ * A command for slot I, or SM_ALL.  A slot stopped by command is held: it
+ * stays stopped, across strategy restarts and restarts of its group, until
+ * started again.  No command counts toward intensity; start and restart
+ * reset the backoff.  For every slot, stop goes newest first and start in
+ * order; start releases held slots (and every hold below: ACT_BELOW
+ * BELOW_RELEASE for each child group, ACT_FORWARD to those that run),
+ * restart leaves them stopped.
  */
-void	sm_cmd_stop_all(struct sm *, uint64_t now);
-void	sm_cmd_start_all(struct sm *, uint64_t now);
-void	sm_cmd_restart_all(struct sm *, uint64_t now);
+void	sm_command(struct sm *, size_t slot, enum sm_op, uint64_t now);
+
+/* Where a command for a node below child group I goes. */
+enum sm_route {
+	SM_ROUTE_HERE,	/* the group does not run: its slot takes it here */
+	SM_ROUTE_DOWN,	/* the caller passes it to the group's supervisor */
+	SM_ROUTE_NONE,	/* nothing runs there to take it */
+};
+/* SELF: the target is the child group itself, not a node below it. */
+enum sm_route sm_command_below(struct sm *, size_t slot, bool self,
+	    enum sm_op, uint64_t now);
+
 /* Before sm_start: the slot was held in the group's previous life. */
 void	sm_hold(struct sm *, size_t slot);
 
@@ -184,6 +243,14 @@ size_t	sm_plan(const struct sm *, const struct cfg_node *g,
  */
 size_t	sm_reconfigure(struct sm *, const struct cfg_node *g,
 	    const struct sm_keep *keep, size_t n, size_t *from, uint64_t now);
+/*
+ * A new configuration or instance count is waiting: may it be applied now?
+ * Slot indices hold still through a stop phase, so then it is LATER, and
+ * ACT_RECONFIGURE comes when the phase ends (ask again then); NEVER while
+ * shutting down.
+ */
+enum sm_reconf { SM_RECONF_NOW, SM_RECONF_LATER, SM_RECONF_NEVER };
+enum sm_reconf sm_reconfigure_wanted(struct sm *);
 /* Retired slots whose process still runs (they sit at the end). */
 size_t	sm_retiring(const struct sm *);
 

@@ -33,6 +33,11 @@ reconf_act(struct sm *sm, size_t i, bool changed, uint64_t now)
 			s->why = WHY_COMMAND;
 		return;
 	}
+	/* Nodes the new file adds below a group at rest are at rest too. */
+	if (s->node->kind == CFG_GROUP &&
+	    (s->state == SLOT_STOPPED || s->state == SLOT_EXITED))
+		sm_emit(sm, (struct action){ .kind = ACT_BELOW, .slot = i,
+		    .value = BELOW_PARK });
 	if (!changed || s->held)
 		return;
 	e.why = WHY_RESTART;

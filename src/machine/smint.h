@@ -21,6 +21,7 @@ struct sm {
 	int			 exit_status;
 	bool			 ready;
 	bool			 done;
+	bool			 reconf_due;	/* a reconfiguration waits for the phase */
 	struct intensity	 intensity;
 	unsigned		 restarts;	/* decisions, for status */
 	struct action		*acts;
@@ -40,6 +41,7 @@ struct sev {
 	struct exit_info	exit;
 };
 
+void	sm_emit(struct sm *sm, struct action a);
 void	slot_set(struct sm *sm, size_t i, enum slot_state st);
 void	slot_watchdog(struct sm *sm, size_t i, uint64_t now);
 void	slot_event(struct sm *sm, size_t i, enum slot_event ev,

@@ -12,10 +12,10 @@
 #include "xmalloc.h"
 
 /* What goes down the tree: a wire value between supervisors. */
-static const enum cmd_op act_wire[] = {
-	[CTL_STOP] = CMD_STOP,
-	[CTL_START] = CMD_START,
-	[CTL_RESTART] = CMD_RESTART,
+static const enum sm_op act_wire[] = {
+	[CTL_STOP] = SM_OP_STOP,
+	[CTL_START] = SM_OP_START,
+	[CTL_RESTART] = SM_OP_RESTART,
 };
 
 static void

@@ -144,7 +144,6 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		return;
 	}
 	sv->kids[i]->pid = pid;
-	sv->kids[i]->reloading = false;
 	pidmap_put(&sv->pids, pid, i);
 	logconn_add(sv->logc, &(struct logmsg){ .instance = s->instance,
 	    .pid = pid, .multi = sv->kids[i]->multi,	/* as PMTREE_NAME says */
@@ -172,7 +171,6 @@ sv_probe_ready(void *arg)
 
 	probe_free(k->probe);
 	k->probe = NULL;
-	evlog(k->name, "ready");
 	sm_ready(k->sv->sm, k->slot, supervisor_now());
 	sv_drain(k->sv);
 }
@@ -205,29 +203,13 @@ sv_send_info(struct supervisor *sv, const struct slot *s,
 static void
 sv_notified(struct supervisor *sv, size_t i, const struct notify_msg *m)
 {
-	const struct slot *s = sm_slot(sv->sm, i);
-	struct child *k = sv->kids[i];
-	uint64_t now = supervisor_now();
-	bool was = k->reloading;
+	const struct sm_notice n = { .ready = m->ready,
+	    .reloading = m->reloading, .watchdog = m->watchdog,
+	    .stopping = m->stopping };
 
-	if (m->reloading)
-		k->reloading = true;
-	if (m->ready) {
-		k->reloading = false;
-		if (s->state == SLOT_STARTING &&
-		    s->node->worker.ready == CFG_READY_NOTIFY) {
-			evlog(k->name, "ready");
-			sm_ready(sv->sm, i, now);
-		}
-	}
-	if (m->watchdog)
-		sm_watchdog(sv->sm, i, now);
-	if (m->stopping)
-		sm_self_stopping(sv->sm, i, now);
 	if (m->status != NULL || m->nmetrics > 0)
-		sv_send_info(sv, s, m);
-	if (k->reloading != was)
-		sv_report(sv, i);
+		sv_send_info(sv, sm_slot(sv->sm, i), m);
+	sm_notified(sv->sm, i, &n, supervisor_now());
 	sv_drain(sv);
 }
 

@@ -23,28 +23,6 @@ sv_send_up(struct supervisor *sv, const struct msg_node_state *st)
 		sv->on_change(sv, sv->on_change_arg);
 }
 
-/*
- * A group stopped between two lives of its supervisor (killed, then
- * stopped before its restart): what waited for the next life is stopped.
- */
-static void
-sv_park_subtree(struct supervisor *sv, const struct cfg_node *g)
-{
-	struct msg_node_state *st;
-	unsigned id, k;
-
-	NODETAB_FOREACH_BELOW(&sv->tab, g, id, k) {
-		st = nodetab_get(&sv->tab, id, k);
-		if (st->pid != 0 || st->state != SLOT_WAITING)
-			continue;
-		st->gen = sv->tab.gen;
-		st->node = id;
-		st->instance = k;
-		st->state = SLOT_STOPPED;
-		sv_send_up(sv, st);
-	}
-}
-
 void
 sv_report(struct supervisor *sv, size_t i)
 {
@@ -69,7 +47,7 @@ sv_report(struct supervisor *sv, size_t i)
 	st->instance = s->instance;
 	st->pid = sm_slot_live(s) ? sv->kids[i]->pid : 0;
 	st->state = (uint8_t)s->state;
-	st->ready = s->state == SLOT_RUNNING && !sv->kids[i]->reloading;
+	st->ready = sm_slot_ready(s);
 	st->restarts = s->restarts;
 	st->has_exit = s->has_exit;
 	st->held = s->held;
@@ -80,10 +58,6 @@ sv_report(struct supervisor *sv, size_t i)
 	if (s->node->kind == CFG_GROUP && !sm_slot_live(s))
 		st->retiring = st->wait_node = st->wait_inst = 0;
 	sv_send_up(sv, st);
-	/* Stopped, or ended for good (temporary): nothing below will start. */
-	if (s->node->kind == CFG_GROUP &&
-	    (s->state == SLOT_STOPPED || s->state == SLOT_EXITED))
-		sv_park_subtree(sv, s->node);
 	if (s->node->kind == CFG_GROUP)
 		sv_retiring_changed(sv);
 }
@@ -170,24 +144,33 @@ sv_report_ready(struct supervisor *sv)
 }
 
 /*
- * A child group's supervisor is gone: its workers may not have been told.
- * Their process groups are killed from what it last reported.
+ * The rows below child group I, as the machine says WHAT makes them; a
+ * lost group's workers are killed from what it last reported.
  */
 void
-sv_kill_subtree(struct supervisor *sv, const struct cfg_node *g)
+sv_below(struct supervisor *sv, size_t i, enum below what)
 {
+	const struct cfg_node *g = sm_slot(sv->sm, i)->node;
 	struct msg_node_state *st;
+	struct sm_row row;
 	unsigned id, k;
 
 	NODETAB_FOREACH_BELOW(&sv->tab, g, id, k) {
 		st = nodetab_get(&sv->tab, id, k);
-		if (sv->tree->nodes[id]->kind == CFG_WORKER && st->pid > 0)
+		if (what == BELOW_LOST && st->pid > 0 &&
+		    sv->tree->nodes[id]->kind == CFG_WORKER)
 			(void)killpg(st->pid, SIGKILL);
-		if (st->pid == 0 && st->state == SLOT_WAITING)
+		row = (struct sm_row){ .state = (enum slot_state)st->state,
+		    .live = st->pid != 0, .held = st->held };
+		if (!sm_below(what, &row))
 			continue;
-		st->pid = 0;
-		st->ready = 0;
-		st->state = st->held ? SLOT_STOPPED : SLOT_WAITING;
+		st->gen = sv->tab.gen;
+		st->node = id;
+		st->instance = k;
+		st->state = (uint8_t)row.state;
+		st->held = row.held;
+		if (!row.live)
+			st->pid = st->ready = 0;
 		sv_send_up(sv, st);
 	}
 }
@@ -290,16 +273,10 @@ void
 sv_up_closed(struct ipc *c, const char *why, void *arg)
 {
 	struct supervisor *sv = arg;
-	size_t i;
 
 	evlog(sv_who(sv), "lost the parent supervisor (%s): killing the group", why);
-	for (i = 0; i < sm_nslots(sv->sm); i++) {
-		if (sv->kids[i]->pid > 0 && sm_slot(sv->sm, i)->node->kind == CFG_WORKER)
-			(void)killpg(sv->kids[i]->pid, SIGKILL);
-	}
-	sv->done = true;
-	sv->status = 1;
-	event_base_loopexit(sv->base, NULL);
+	sm_lost(sv->sm, supervisor_now());
+	sv_drain(sv);
 }
 
 static bool
@@ -367,9 +344,8 @@ sv_up_reload(struct supervisor *sv, const struct msg_reload *m)
 		evlog(sv_who(sv), "reload: %s changed again: restarting the group",
 		    sv->tree->file);
 		config_free(t);
-		sv->done = true;
-		sv->status = 1;
-		event_base_loopexit(sv->base, NULL);
+		sm_lost(sv->sm, supervisor_now());
+		sv_drain(sv);
 		return;
 	}
 	supervisor_reload(sv, t, m->gen);
@@ -402,12 +378,12 @@ sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg)
 	if (type != MSG_COMMAND || len != sizeof(m))
 		return (-1);
 	memcpy(&m, data, sizeof(m));
-	if (!sv_in_subtree(sv, m.node) || m.op < CMD_STOP || m.op > CMD_RESTART)
+	if (!sv_in_subtree(sv, m.node) || m.op < SM_OP_STOP || m.op > SM_OP_RESTART)
 		return (-1);
 	if (m.gen != sv->tab.gen)
 		return (0);	/* sent before a reload we have not seen yet */
 	if (supervisor_command(sv, sv->tree->nodes[m.node], m.instance,
-	    m.op) < 0)
+	    (enum sm_op)m.op) < 0)
 		evlog(sv_who(sv), "command for %s: its group is not running",
 		    sv->tree->nodes[m.node]->path);
 	return (0);

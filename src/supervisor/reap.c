@@ -132,8 +132,6 @@ sv_reaped(struct supervisor *sv, size_t i, int status)
 			ipc_read_rest(k->ipc);	/* its last reports */
 		ipc_free(k->ipc);
 		k->ipc = NULL;
-		if (k->exit.code != SM_EXIT_OK)
-			sv_kill_subtree(sv, n);
 		sv_finish(sv, i);
 		return;
 	}

@@ -1,8 +1,8 @@
 /*
  * A new configuration (reload) or a new count (scale): the slots of the
  * new file, each mapped to the one it was, the children moved with them,
- * the trees no slot uses any more freed; deferred while a stop phase
- * holds the slots still.
+ * the trees no slot uses any more freed; when the machine says so (not
+ * while a stop phase holds the slots still).
  */
 #include "evlog.h"
 #include "svint.h"
@@ -186,35 +186,32 @@ supervisor_reload(struct supervisor *sv, struct cfg_tree *t, uint32_t gen)
 	sv_ahead_drop(sv);
 	sv->owned = xreallocarray(sv->owned, sv->nowned + 1, sizeof(*sv->owned));
 	sv->owned[sv->nowned++] = t;
-	if (sm_shutting_down(sv->sm))
-		return;
-	if (sm_stopping(sv->sm)) {	/* indices must hold still until it ends */
-		sv->pending = t;
-		sv->pending_gen = gen;
-		sv_prune(sv);
-		return;
-	}
-	sv_reload_now(sv, t, gen);
-	sv_drain(sv);
+	sv->pending = t;
+	sv->pending_gen = gen;
+	sv_reload_pending(sv);
 }
 
-/* A deferred reload or scale, once the stop phase that held it back is over. */
+/* A reload or scale waiting, when the machine says it may be applied. */
 void
 sv_reload_pending(struct supervisor *sv)
 {
 	struct cfg_tree *t = sv->pending;
 
-	if (sm_stopping(sv->sm) || sm_shutting_down(sv->sm))
+	switch (sm_reconfigure_wanted(sv->sm)) {
+	case SM_RECONF_LATER:
+		sv_prune(sv);
 		return;
-	if (t != NULL) {
+	case SM_RECONF_NEVER:
 		sv->pending = NULL;
-		sv->pending_scale = false;
-		sv_reload_now(sv, t, sv->pending_gen);
-	} else if (sv->pending_scale) {
-		sv->pending_scale = false;
-		sv_apply(sv, sv->tree, sv->group, &sv->tab);
-	} else
 		return;
+	case SM_RECONF_NOW:
+		break;
+	}
+	sv->pending = NULL;
+	if (t != NULL)
+		sv_reload_now(sv, t, sv->pending_gen);
+	else
+		sv_apply(sv, sv->tree, sv->group, &sv->tab);
 	/* What it queued (starts, stops) must not wait for another event. */
 	sv_drain(sv);
 }
@@ -240,12 +237,7 @@ supervisor_scale(struct supervisor *sv, const struct cfg_node *node,
 	}
 	if (sm_shutting_down(sv->sm))
 		return (-1);
-	if (sm_stopping(sv->sm)) {	/* indices must hold still until it ends */
-		sv->pending_scale = true;
-		return (0);
-	}
-	sv_apply(sv, sv->tree, sv->group, &sv->tab);
-	sv_drain(sv);
+	sv_reload_pending(sv);
 	return (0);
 }
 

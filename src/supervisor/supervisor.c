@@ -139,6 +139,9 @@ sv_note(struct supervisor *sv, const struct action *a)
 		evlog(who, "no WATCHDOG=1 within %llu ms: hung, stopping",
 		    (unsigned long long)sm_slot(sv->sm, a->slot)->node->worker.watchdog_ms);
 		break;
+	case NOTE_READY:
+		evlog(who, "ready");
+		break;
 	}
 }
 
@@ -173,10 +176,19 @@ sv_perform(struct supervisor *sv, const struct action *a)
 		sv->status = (int)a->value;
 		event_base_loopexit(sv->base, NULL);
 		break;
+	case ACT_BELOW:
+		sv_below(sv, a->slot, (enum below)a->value);
+		break;
+	case ACT_FORWARD:
+		sv_forward(sv, a->slot, sm_slot(sv->sm, a->slot)->node, -1,
+		    (enum sm_op)a->value);
+		break;
+	case ACT_RECONFIGURE:
+		sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_RECONFIGURE });
+		break;
 	}
 }
 
-/* Performs every queued action; performing one may queue more. */
 void
 sv_feedback(struct supervisor *sv, const struct sv_feedback *f)
 {
@@ -197,9 +209,13 @@ sv_feed(struct supervisor *sv, const struct sv_feedback *f)
 	case SV_FB_EXITED:
 		sm_exited(sv->sm, f->slot, f->exit, f->at);
 		break;
+	case SV_FB_RECONFIGURE:
+		sv_reload_pending(sv);
+		break;
 	}
 }
 
+/* Performs every queued action; what performing them found out follows. */
 void
 sv_drain(struct supervisor *sv)
 {
@@ -217,68 +233,23 @@ sv_drain(struct supervisor *sv)
 		for (k = 0; k < n; k++)
 			sv_feed(sv, &sv->fb[k]);
 	}
-	if (sv->pending != NULL || sv->pending_scale)
-		sv_reload_pending(sv);
 	sv_wait_changed(sv);
 }
 
 /* --- commands ----------------------------------------------------------- */
 
-static void
-sv_command_slot(struct supervisor *sv, size_t i, int op, uint64_t now)
+/* A command for NODE (instance INST, -1: all) to child group I's supervisor. */
+int
+sv_forward(struct supervisor *sv, size_t i, const struct cfg_node *node,
+    int inst, enum sm_op op)
 {
-	switch (op) {
-	case CMD_STOP:
-		sm_cmd_stop(sv->sm, i, now);
-		break;
-	case CMD_START:
-		sm_cmd_start(sv->sm, i, now);
-		break;
-	case CMD_RESTART:
-		sm_cmd_restart(sv->sm, i, now);
-		break;
-	}
-}
+	struct msg_command m = { .gen = sv->tab.gen, .node = node->id,
+	    .instance = inst, .op = (uint8_t)op };
 
-/*
- * `start GROUP` releases every held worker below it too: the live child
- * groups are told, and those that will be forked anew inherit no hold.
- */
-static void
-sv_release_below(struct supervisor *sv)
-{
-	struct msg_command m = { .gen = sv->tab.gen, .op = CMD_START,
-	    .instance = -1 };
-	unsigned id, k;
-	size_t i;
-
-	NODETAB_FOREACH_BELOW(&sv->tab, sv->group, id, k)
-		nodetab_get(&sv->tab, id, k)->held = 0;
-	for (i = 0; i < sm_nslots(sv->sm); i++) {
-		if (sm_slot(sv->sm, i)->node->kind != CFG_GROUP ||
-		    sv->kids[i]->ipc == NULL)
-			continue;
-		m.node = sm_slot(sv->sm, i)->node->id;
-		(void)ipc_send(sv->kids[i]->ipc, MSG_COMMAND, &m, sizeof(m));
-	}
-}
-
-static void
-sv_command_all(struct supervisor *sv, int op, uint64_t now)
-{
-	if (op == CMD_START)
-		sv_release_below(sv);
-	switch (op) {
-	case CMD_STOP:
-		sm_cmd_stop_all(sv->sm, now);
-		break;
-	case CMD_START:
-		sm_cmd_start_all(sv->sm, now);
-		break;
-	case CMD_RESTART:
-		sm_cmd_restart_all(sv->sm, now);
-		break;
-	}
+	/* Its channel may be gone before its supervisor is reaped. */
+	if (sv->kids[i]->ipc == NULL)
+		return (-1);
+	return (ipc_send(sv->kids[i]->ipc, MSG_COMMAND, &m, sizeof(m)));
 }
 
 /* The slot of the child group through which NODE is reached, or -1. */
@@ -300,45 +271,40 @@ sv_route(struct supervisor *sv, const struct cfg_node *node)
 
 int
 supervisor_command(struct supervisor *sv, const struct cfg_node *node,
-    int inst, int op)
+    int inst, enum sm_op op)
 {
-	struct msg_command m = { .gen = sv->tab.gen, .node = node->id,
-	    .instance = inst, .op = (uint8_t)op };
 	uint64_t now = supervisor_now();
 	ssize_t via;
 	size_t i;
+	int rc = 0;
 
 	sv_ahead_drop(sv);
 	if (node == sv->group) {
-		sv_command_all(sv, op, now);
+		sm_command(sv->sm, SM_ALL, op, now);
 	} else if (node->kind == CFG_WORKER && node->parent == sv->group) {
 		for (i = 0; i < sm_nslots(sv->sm); i++) {
 			const struct slot *s = sm_slot(sv->sm, i);
 
 			if (s->node == node && (inst < 0 || s->instance == (unsigned)inst))
-				sv_command_slot(sv, i, op, now);
+				sm_command(sv->sm, i, op, now);
 		}
 	} else {
-		via = sv_route(sv, node);
-		if (via < 0)
+		if ((via = sv_route(sv, node)) < 0)
 			return (-1);
-		/* A child group that does not run: its slot here is the target. */
-		if (sm_slot(sv->sm, via)->node == node &&
-		    !sm_slot_live(sm_slot(sv->sm, via))) {
-			if (op == CMD_STOP)	/* not started yet: held */
-				sm_cmd_stop(sv->sm, (size_t)via, now);
-			else
-				sm_cmd_start(sv->sm, (size_t)via, now);
-			sv_drain(sv);
-			return (0);
+		switch (sm_command_below(sv->sm, (size_t)via,
+		    sm_slot(sv->sm, via)->node == node, op, now)) {
+		case SM_ROUTE_HERE:
+			break;
+		case SM_ROUTE_DOWN:
+			rc = sv_forward(sv, (size_t)via, node, inst, op);
+			break;
+		case SM_ROUTE_NONE:
+			rc = -1;
+			break;
 		}
-		/* A group still starting its children takes commands too. */
-		if (sv->kids[via]->ipc == NULL || !sm_slot_live(sm_slot(sv->sm, via)))
-			return (-1);
-		return (ipc_send(sv->kids[via]->ipc, MSG_COMMAND, &m, sizeof(m)));
 	}
 	sv_drain(sv);
-	return (0);
+	return (rc);
 }
 
 static void

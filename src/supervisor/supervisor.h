@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "machine.h"
 #include "nodetab.h"
 
 struct event_base;
@@ -51,7 +52,7 @@ void		 supervisor_on_change(struct supervisor *, supervisor_cb *, void *);
  * owns it.  -1 when the way there is down (a group not running).
  */
 int		 supervisor_command(struct supervisor *, const struct cfg_node *,
-		    int instance, int op);
+		    int instance, enum sm_op op);
 /*
  * A reload: T (owned from now on) is configuration number GEN; the group
  * switches to it (after the stop phase under way, if any) and tells its

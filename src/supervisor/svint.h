@@ -34,7 +34,6 @@ struct child {
 	struct ipc		*ipc;	/* a child group's channel */
 	struct event		*drain;	/* reaped, waiting for its output */
 	struct probe		*probe;	/* readiness it does not announce */
-	bool			 reloading;	/* RELOADING=1: not ready */
 	struct exit_info	 exit;
 	pid_t			 draining;
 	bool			 swept;		/* orphans killed while draining */
@@ -51,7 +50,7 @@ struct child {
  * never from inside it.
  */
 struct sv_feedback {
-	enum { SV_FB_READY, SV_FB_EXITED } kind;
+	enum { SV_FB_READY, SV_FB_EXITED, SV_FB_RECONFIGURE } kind;
 	size_t			 slot;
 	struct exit_info	 exit;
 	uint64_t		 at;
@@ -86,8 +85,8 @@ struct supervisor {
 	void			*on_reap_arg;
 	struct cfg_tree		**owned;	/* loaded here by reloads */
 	size_t			 nowned;
-	struct cfg_tree		*pending;	/* a reload waiting for a stop phase */
-	bool			 pending_scale;	/* a scale waiting for one */
+	/* A reload waiting for a stop phase (NULL with a scale waiting). */
+	struct cfg_tree		*pending;
 	uint32_t		 retiring;	/* as last told to the parent */
 	bool			 wait_told;	/* the parent has our wait_node */
 	struct sv_feedback	*fb;
@@ -104,7 +103,9 @@ void	sv_send_self(struct supervisor *sv);
 void	sv_retiring_changed(struct supervisor *sv);
 void	sv_wait_changed(struct supervisor *sv);
 void	sv_report_ready(struct supervisor *sv);
-void	sv_kill_subtree(struct supervisor *sv, const struct cfg_node *g);
+void	sv_below(struct supervisor *sv, size_t i, enum below what);
+int	sv_forward(struct supervisor *sv, size_t i, const struct cfg_node *node,
+	    int inst, enum sm_op op);
 int	sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg);
 void	sv_group_closed(struct ipc *c, const char *why, void *arg);
 void	sv_up_closed(struct ipc *c, const char *why, void *arg);

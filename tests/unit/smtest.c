@@ -85,7 +85,7 @@ const char *
 kind_name(enum act_kind k)
 {
 	static const char *names[] = { "SPAWN", "SIGNAL", "TIMER", "REPORT",
-	    "NOTE", "READY", "EXIT" };
+	    "NOTE", "READY", "EXIT", "BELOW", "FORWARD", "RECONFIGURE" };
 
 	return ((size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?");
 }
@@ -123,7 +123,9 @@ next_act(void)
 
 	while (apos < nacts) {
 		a = &acts[apos++];
-		if (strict || a->kind != ACT_REPORT)
+		/* What the rows show: reports, and the rows below a group. */
+		if (strict || (a->kind != ACT_REPORT && a->kind != ACT_BELOW &&
+		    !(a->kind == ACT_NOTE && a->note == NOTE_READY)))
 			return (a);
 	}
 	return (NULL);
@@ -330,14 +332,14 @@ ev_kill_all(uint64_t t)
 void
 ev_cmd_stop(size_t i, uint64_t t)
 {
-	sm_cmd_stop(&sm, i, t);
+	sm_command(&sm, i, SM_OP_STOP, t);
 	drain();
 }
 
 void
 ev_cmd_start(size_t i, uint64_t t)
 {
-	sm_cmd_start(&sm, i, t);
+	sm_command(&sm, i, SM_OP_START, t);
 	drain();
 }
 
@@ -367,28 +369,28 @@ window(uint64_t now)
 void
 ev_cmd_restart(size_t i, uint64_t t)
 {
-	sm_cmd_restart(&sm, i, t);
+	sm_command(&sm, i, SM_OP_RESTART, t);
 	drain();
 }
 
 void
 ev_stop_all(uint64_t t)
 {
-	sm_cmd_stop_all(&sm, t);
+	sm_command(&sm, SM_ALL, SM_OP_STOP, t);
 	drain();
 }
 
 void
 ev_start_all(uint64_t t)
 {
-	sm_cmd_start_all(&sm, t);
+	sm_command(&sm, SM_ALL, SM_OP_START, t);
 	drain();
 }
 
 void
 ev_restart_all(uint64_t t)
 {
-	sm_cmd_restart_all(&sm, t);
+	sm_command(&sm, SM_ALL, SM_OP_RESTART, t);
 	drain();
 }
 

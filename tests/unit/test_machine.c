@@ -145,6 +145,7 @@ START_TEST(test_cell_starting_ready_cancels_timer)
 	expect_timer(0, 2100);
 	expect_end();
 	ev_ready(0, 150);
+	expect_note(0, NOTE_READY, 0);
 	expect_cancel(0);
 	expect_report(0);
 	expect_ready();
