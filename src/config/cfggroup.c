@@ -10,11 +10,13 @@
 
 const char *const cfggroup_keys[] = {
 	"name", "children", "strategy", "intensity", "period", "restart",
-	"defaults", NULL,
+	"defaults", "start", "auto_shutdown", "after", "autostart",
+	"significant", NULL,
 };
 
 static const char *const group_only_keys[] = {
-	"children", "strategy", "intensity", "period", "defaults", NULL,
+	"children", "strategy", "intensity", "period", "defaults", "start",
+	"auto_shutdown", NULL,
 };
 
 static const struct keyset group_keyset = {
@@ -78,6 +80,7 @@ cfggroup_node(struct load *l, enum cfg_kind kind, const char *name,
 	n->name = cfgval_strdup(name);
 	n->parent = parent;
 	n->pos = cfgval_pos(map);
+	n->autostart = true;
 	if (parent == NULL)
 		n->path = cfgval_strdup("");
 	else if (parent->parent == NULL)
@@ -165,6 +168,80 @@ load_group(struct load *l, struct cfg_node *parent, yaml_node_t *map,
 		group_restart(l, p->vnode, &node->group.restart);
 }
 
+/* The earlier sibling named S among G's first N children, or -1. */
+static int
+earlier_sibling(const struct cfg_group *g, size_t n, const char *s)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (strcmp(g->children[k]->name, s) == 0)
+			return ((int)k);
+	}
+	return (-1);
+}
+
+/* `after`: names of siblings written before; kept in file order. */
+static void
+child_after(struct load *l, struct cfg_node *c, yaml_node_t *v)
+{
+	const struct cfg_group *g = &c->parent->group;
+	size_t i, n = cfgval_list_len(v);
+	yaml_node_t *item;
+	const char *s;
+	int k;
+
+	if (v->type == YAML_MAPPING_NODE) {
+		cfgval_error(l, v, "after: expected a list of sibling names");
+		return;
+	}
+	c->has_after = true;
+	c->after = cfgval_reallocarray(NULL, n ? n : 1, sizeof(*c->after));
+	for (i = 0; i < n; i++) {
+		if ((item = cfgval_list_item(l, v, i)) == NULL ||
+		    cfgval_str(l, item, "after", &s) != 0)
+			continue;
+		if ((k = earlier_sibling(g, g->nchildren - 1, s)) < 0) {
+			cfgval_error(l, item, "after: no earlier sibling named "
+			    "\"%.40s\"", s);
+			continue;
+		}
+		c->after[c->nafter++] = (unsigned)k;
+	}
+}
+
+/* What a significant child ends must be able to end: not a permanent one. */
+static void
+child_significant(struct load *l, struct cfg_node *c, yaml_node_t *v)
+{
+	bool b;
+
+	if (cfgval_bool(l, v, "significant", &b) != 0 || !b)
+		return;
+	if (config_restart(c) == CFG_PERMANENT) {
+		cfgval_error(l, v, "significant needs restart: transient or "
+		    "temporary (a permanent child never ends for good)");
+		return;
+	}
+	c->significant = true;
+}
+
+/* The keys of a child's place among its siblings, worker or group. */
+static void
+child_keys(struct load *l, struct cfg_node *c, struct pair *pv, size_t n)
+{
+	struct pair *p;
+	bool b;
+
+	if ((p = cfgval_find(pv, n, "after")) != NULL)
+		child_after(l, c, p->vnode);
+	if ((p = cfgval_find(pv, n, "autostart")) != NULL &&
+	    cfgval_bool(l, p->vnode, "autostart", &b) == 0)
+		c->autostart = b;
+	if ((p = cfgval_find(pv, n, "significant")) != NULL)
+		child_significant(l, c, p->vnode);
+}
+
 /* One item of `children`: a worker (`cmd`) or a group (`children`). */
 static void
 load_child(struct load *l, struct cfg_node *parent, yaml_node_t *map,
@@ -172,7 +249,7 @@ load_child(struct load *l, struct cfg_node *parent, yaml_node_t *map,
 {
 	struct pair *pv, *np, *cmd, *kids;
 	const char *name;
-	size_t n;
+	size_t n, had = parent->group.nchildren;
 
 	if (cfgval_pairs(l, map, "child", &pv, &n) != 0)
 		return;
@@ -196,6 +273,8 @@ load_child(struct load *l, struct cfg_node *parent, yaml_node_t *map,
 		load_worker(l, parent, map, name ? name : "", pv, n, def);
 	else
 		load_group(l, parent, map, name ? name : "", pv, n, def);
+	if (parent->group.nchildren > had)
+		child_keys(l, parent->group.children[had], pv, n);
 	free(pv);
 }
 
@@ -270,6 +349,10 @@ group_key(struct load *l, struct cfg_group *g, struct pair *p)
 	static const char *const strategies[] = {
 		"one_for_one", "one_for_all", "rest_for_one", NULL,
 	};
+	static const char *const starts[] = { "sequential", "parallel", NULL };
+	static const char *const ends[] = {
+		"never", "any_significant", "all_significant", NULL,
+	};
 	uint64_t v;
 	int i;
 
@@ -280,6 +363,12 @@ group_key(struct load *l, struct cfg_group *g, struct pair *p)
 		if (cfgval_uint(l, p->vnode, "intensity", 0, UINT32_MAX,
 		    &v) == 0)
 			g->intensity = (unsigned)v;
+	} else if (strcmp(p->key, "start") == 0) {
+		if (cfgval_enum(l, p->vnode, "start", starts, &i) == 0)
+			g->parallel = i == 1;
+	} else if (strcmp(p->key, "auto_shutdown") == 0) {
+		if (cfgval_enum(l, p->vnode, "auto_shutdown", ends, &i) == 0)
+			g->auto_shutdown = (enum cfg_auto_shutdown)i;
 	} else if (strcmp(p->key, "period") == 0) {
 		if (cfgval_duration(l, p->vnode, "period", &v) != 0)
 			return;

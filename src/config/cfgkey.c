@@ -63,6 +63,10 @@ static const uint64_t default_backoff[] = {
  */
 const struct cfgkey cfgkeys[] = {
 	{ .name = "name", .where = W | CFGK_OWN },
+	/* A child's place among its siblings (cfggroup.c reads them). */
+	{ .name = "after", .where = W | CFGK_OWN },
+	{ .name = "autostart", .where = W | CFGK_OWN },
+	{ .name = "significant", .where = W | CFGK_OWN },
 	{ .name = "cmd", .where = W | CFGK_OWN, .parse = cfgworker_cmd,
 	  .print = cfgprint_cmd, .example = "./b",
 	  .f = { F_STRV(argv, argc) } },

@@ -180,13 +180,15 @@ cfgworker_ready(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 		ready_map(l, w, v);
 		return;
 	}
-	if (strcmp(s, "none") == 0 || strcmp(s, "notify") == 0) {
+	if (strcmp(s, "none") == 0 || strcmp(s, "notify") == 0 ||
+	    strcmp(s, "exited") == 0) {
 		ready_clear(w);
 		w->ready = strcmp(s, "none") == 0 ? CFG_READY_NONE :
-		    CFG_READY_NOTIFY;
+		    strcmp(s, "notify") == 0 ? CFG_READY_NOTIFY :
+		    CFG_READY_EXITED;
 		return;
 	}
-	cfgval_error(l, v, "ready must be none, notify, {fd: N}, "
+	cfgval_error(l, v, "ready must be none, notify, exited, {fd: N}, "
 	    "{tcp: host:port} or {http: URL}");
 }
 
@@ -312,6 +314,30 @@ cfgworker_apply(struct load *l, struct cfg_worker *w, struct pair *pv,
 	}
 }
 
+/*
+ * A one-shot step is transient unless it says otherwise (a `permanent`
+ * from defaults gives way): a permanent one would run for ever.  It runs
+ * as long as it takes, unless it has a ready_timeout of its own.
+ */
+static void
+oneshot_finish(struct load *l, struct cfg_worker *w, struct pair *pv,
+    size_t n)
+{
+	struct pair *r = cfgval_find(pv, n, "restart");
+
+	if (w->ready != CFG_READY_EXITED)
+		return;
+	if (cfgval_find(pv, n, "ready_timeout") == NULL)
+		w->ready_timeout_ms = CFG_INFINITY;
+	if (w->restart != CFG_PERMANENT)
+		return;
+	if (r != NULL)
+		cfgval_error(l, r->vnode, "ready: exited (a one-shot step) "
+		    "needs restart: transient or temporary");
+	else
+		w->restart = CFG_TRANSIENT;
+}
+
 /* Checks what only the merged settings can tell, and counts the worker. */
 void
 cfgworker_finish(struct load *l, struct cfg_worker *w, yaml_node_t *map,
@@ -319,6 +345,7 @@ cfgworker_finish(struct load *l, struct cfg_worker *w, yaml_node_t *map,
 {
 	struct pair *wd;
 
+	oneshot_finish(l, w, pv, n);
 	if (w->watchdog_ms != 0 && w->ready != CFG_READY_NOTIFY) {
 		if ((wd = cfgval_find(pv, n, "watchdog")) != NULL)
 			cfgval_error(l, wd->vnode, "watchdog needs "

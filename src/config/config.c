@@ -17,7 +17,7 @@
 
 static const char *const root_keys[] = {
 	"name", "strategy", "intensity", "period", "control", "log",
-	"defaults", "children", "restart", NULL,
+	"defaults", "children", "restart", "start", "auto_shutdown", NULL,
 };
 
 static const struct diag_pos whole_file = { 0, 0 };
@@ -317,6 +317,7 @@ node_free(struct cfg_node *n)
 		free(n->group.children);
 	else
 		cfgworker_clear(&n->worker);
+	free(n->after);
 	free(n->name);
 	free(n->path);
 	free(n);

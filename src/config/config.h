@@ -42,6 +42,7 @@ enum cfg_ready {
 	CFG_READY_FD,	/* s6 style: a newline on fd `ready_fd` */
 	CFG_READY_TCP,
 	CFG_READY_HTTP,
+	CFG_READY_EXITED,	/* a one-shot step: ready once it exited normally */
 };
 
 enum cfg_format { CFG_FORMAT_TEXT, CFG_FORMAT_JSON };
@@ -94,8 +95,17 @@ struct cfg_worker {
 	enum cfg_tristate log_file;
 };
 
+/* When a group ends by itself: OTP's auto_shutdown. */
+enum cfg_auto_shutdown {
+	CFG_AUTO_NEVER,
+	CFG_AUTO_ANY,	/* the first significant child that terminates */
+	CFG_AUTO_ALL,	/* once every significant child has terminated */
+};
+
 struct cfg_group {
 	enum cfg_strategy   strategy;
+	bool		    parallel;	/* `start: parallel` */
+	enum cfg_auto_shutdown auto_shutdown;
 	unsigned	    intensity;
 	uint64_t	    period_ms;
 	enum cfg_restart    restart;	/* the parent's judgement of its exit */
@@ -111,6 +121,15 @@ struct cfg_node {
 	unsigned	  depth;	/* root = 0 */
 	struct cfg_node	 *parent;	/* NULL for the root */
 	struct diag_pos	  pos;		/* where the node starts in the file */
+	/*
+	 * `after`: the earlier siblings it needs, as indices into the parent's
+	 * children (so a need always points back: no cycle can be written).
+	 */
+	unsigned	 *after;
+	size_t		  nafter;
+	bool		  has_after;	/* else the group's `start` decides */
+	bool		  autostart;
+	bool		  significant;
 	union {
 		struct cfg_group  group;
 		struct cfg_worker worker;

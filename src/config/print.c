@@ -132,6 +132,9 @@ cfgprint_ready(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
 	case CFG_READY_NOTIFY:
 		fputs("  ready notify", f);
 		break;
+	case CFG_READY_EXITED:
+		fputs("  ready exited", f);
+		break;
 	case CFG_READY_FD:
 		fprintf(f, "  ready fd %d", w->ready_fd);
 		break;

@@ -20,15 +20,15 @@ sm_cmd_stop(struct sm *sm, size_t i, uint64_t now)
 }
 
 /*
- * Releases a slot that is not running: at once when the plan has reached
- * it (a backoff is cut short), else where its turn comes in the plan.
+ * Releases a slot that is not running (a backoff is cut short): the plan
+ * starts it once what it needs is ready.
  */
 void
-slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now)
+slot_release(struct sm *sm, size_t i, uint64_t now)
 {
 	struct slot *s = &sm->slots[i];
-	struct sev e = { .now = now };
 
+	(void)now;
 	if (s->retired)
 		return;
 	s->held = false;
@@ -36,13 +36,9 @@ slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now)
 	if (s->state != SLOT_STOPPED && s->state != SLOT_EXITED &&
 	    s->state != SLOT_BACKOFF)
 		return;
-	if (at_once && !sm->stopping && i <= sm->cursor) {
-		slot_event(sm, i, SEV_START, &e);
-		return;
-	}
+	s->reached = false;
+	s->finished = false;
 	slot_set(sm, i, SLOT_WAITING);
-	if (i < sm->cursor)
-		sm->cursor = i;
 }
 
 static void
@@ -50,7 +46,7 @@ sm_cmd_start(struct sm *sm, size_t i, uint64_t now)
 {
 	if (sm->shutting_down)
 		return;
-	slot_release(sm, i, true, now);
+	slot_release(sm, i, now);
 	sm_step(sm, now);
 }
 
@@ -67,7 +63,7 @@ sm_cmd_restart(struct sm *sm, size_t i, uint64_t now)
 		s->nfail = 0;
 		slot_event(sm, i, SEV_STOP, &e);
 	} else
-		slot_release(sm, i, true, now);
+		slot_release(sm, i, now);
 	sm_step(sm, now);
 }
 
@@ -77,7 +73,6 @@ sm_cmd_stop_all(struct sm *sm, uint64_t now)
 	if (sm->shutting_down)
 		return;
 	sm_stop_from(sm, 0, WHY_COMMAND);
-	sm->stop_at = sm->nslots;
 	sm_step(sm, now);
 }
 
@@ -102,8 +97,7 @@ sm_cmd_start_all(struct sm *sm, uint64_t now)
 			    .slot = i, .value = SM_OP_START });
 	}
 	for (i = 0; i < sm->nslots; i++)
-		slot_release(sm, i, false, now);
-	sm->cursor = 0;
+		slot_release(sm, i, now);
 	sm_step(sm, now);
 }
 
@@ -117,10 +111,9 @@ sm_cmd_restart_all(struct sm *sm, uint64_t now)
 	/* A restart of the group leaves what a command stopped stopped. */
 	for (i = 0; i < sm->nslots; i++) {
 		if (!sm->slots[i].held)
-			slot_release(sm, i, false, now);
+			slot_release(sm, i, now);
 	}
 	sm_stop_from(sm, 0, WHY_RESTART);
-	sm->stop_at = sm->nslots;
 	sm_step(sm, now);
 }
 
@@ -209,7 +202,8 @@ sm_notified(struct sm *sm, size_t i, const struct sm_notice *n, uint64_t now)
 bool
 sm_slot_ready(const struct slot *s)
 {
-	return (s->state == SLOT_RUNNING && !s->reloading);
+	return ((s->state == SLOT_RUNNING && !s->reloading) ||
+	    (s->state == SLOT_EXITED && s->finished));
 }
 
 void
@@ -300,6 +294,13 @@ bool
 sm_shutting_down(const struct sm *sm)
 {
 	return (sm->shutting_down);
+}
+
+bool
+sm_ended(const struct sm *sm, int *code)
+{
+	*code = sm->end_code;
+	return (sm->ended);
 }
 
 bool

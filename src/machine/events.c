@@ -38,10 +38,15 @@ sm_init(struct sm *sm, const struct cfg_node *g)
 		for (inst = 0; inst < ninst; inst++) {
 			sm->slots[n].node = c;
 			sm->slots[n].instance = inst;
-			sm->slots[n].state = SLOT_WAITING;
+			/* Not to start with its group: stopped as by command. */
+			sm->slots[n].state = c->autostart ? SLOT_WAITING :
+			    SLOT_STOPPED;
+			sm->slots[n].held = !c->autostart;
+			sm->slots[n].waits = SM_NONE;
 			n++;
 		}
 	}
+	sm_index(sm);
 	intensity_init(&sm->intensity, g->group.intensity, g->group.period_ms);
 }
 
@@ -50,6 +55,8 @@ sm_clear(struct sm *sm)
 {
 	intensity_free(&sm->intensity);
 	xfree(sm->slots);
+	xfree(sm->kfirst);
+	xfree(sm->scratch);
 	xfree(sm->acts);
 	memset(sm, 0, sizeof(*sm));
 }

@@ -29,31 +29,6 @@ sm_slot_live(const struct slot *s)
 	    s->state == SLOT_STOPPING);
 }
 
-bool
-sm_holder(const struct sm *sm, size_t *slot)
-{
-	size_t i = sm->cursor;
-
-	if (sm->done)
-		return (false);
-	if (sm->stopping) {
-		if (sm->stop_at <= sm->stop_from)
-			return (false);
-		i = sm->stop_at - 1;
-	}
-	if (i >= sm->nslots)
-		return (false);
-	switch (sm->slots[i].state) {
-	case SLOT_STARTING:
-	case SLOT_BACKOFF:
-	case SLOT_STOPPING:
-		*slot = i;
-		return (true);
-	default:
-		return (false);
-	}
-}
-
 void
 sm_emit(struct sm *sm, struct action a)
 {
@@ -193,6 +168,8 @@ cell_spawn(struct sm *sm, size_t i, const struct sev *e)
 	s->starts++;
 	s->started_at = e->now;
 	s->reloading = false;
+	s->reached = true;
+	s->finished = false;
 	slot_set(sm, i, SLOT_STARTING);
 	sm_emit(sm, (struct action){ .kind = ACT_SPAWN, .slot = i });
 	if (!slot_is_group(s) && s->node->worker.ready != CFG_READY_NONE &&
@@ -316,8 +293,8 @@ static void
 cell_backoff_due(struct sm *sm, size_t i, const struct sev *e)
 {
 	sm->slots[i].due = 0;
-	/* Before the cursor a restart is its own; at the cursor, the plan's. */
-	if (!sm->stopping && i < sm->cursor)
+	/* Once the plan let it go a restart is its own; before, the plan's. */
+	if (!sm->stopping && sm->slots[i].reached)
 		cell_spawn(sm, i, e);
 }
 
@@ -340,9 +317,8 @@ cell_exit(struct sm *sm, size_t i, const struct sev *e)
 		slot_set(sm, i, SLOT_STOPPED);
 	} else if (why == WHY_RESTART) {
 		s->nfail = 0;
+		s->reached = false;
 		slot_set(sm, i, SLOT_WAITING);
-		if (i < sm->cursor)
-			sm->cursor = i;
 	} else if (why == WHY_STRATEGY) {
 		s->restarts++;
 		slot_set(sm, i, slot_rest_state(s));
@@ -390,7 +366,6 @@ sm_stop_from(struct sm *sm, size_t from, enum stop_why why)
 	if (!sm->stopping) {
 		sm->stopping = true;
 		sm->stop_from = from;
-		sm->stop_at = sm->nslots;
 		sm->stop_why = why;
 		return;
 	}
@@ -409,7 +384,6 @@ sm_begin_shutdown(struct sm *sm, int status)
 		sm->exit_status = status;
 	}
 	sm_stop_from(sm, 0, WHY_SHUTDOWN);
-	sm->stop_at = sm->nslots;
 }
 
 static void
@@ -418,6 +392,35 @@ sm_give_up(struct sm *sm, size_t i, uint64_t now)
 	sm_note(sm, i, NOTE_GAVE_UP, intensity_count(&sm->intensity, now));
 	slot_set(sm, i, SLOT_EXITED);
 	sm_begin_shutdown(sm, SM_EXIT_GAVE_UP);
+}
+
+/* OTP's auto_shutdown: a significant child that ended may end the group. */
+static void
+sm_significant_end(struct sm *sm, size_t i)
+{
+	const struct slot *s = &sm->slots[i];
+	size_t k;
+
+	if (!s->node->significant || sm->shutting_down)
+		return;
+	switch (sm->group->group.auto_shutdown) {
+	case CFG_AUTO_NEVER:
+		return;
+	case CFG_AUTO_ANY:
+		break;
+	case CFG_AUTO_ALL:
+		for (k = 0; k < sm->nslots; k++) {
+			if (!sm->slots[k].retired && sm->slots[k].node->significant &&
+			    sm->slots[k].state != SLOT_EXITED)
+				return;
+		}
+		break;
+	}
+	sm->ended = true;
+	sm->end_code = slot_is_group(s) ? 0 : s->last.code >= 0 ?
+	    s->last.code : 128 + s->last.sig;
+	sm_note(sm, i, NOTE_AUTO_SHUTDOWN, (uint64_t)sm->end_code);
+	sm_begin_shutdown(sm, SM_EXIT_OK);
 }
 
 /*
@@ -433,8 +436,11 @@ sm_crashed(struct sm *sm, size_t i, bool failed, uint64_t now)
 
 	if (!slot_should_restart(s) &&
 	    (!failed || config_restart(s->node) == CFG_TEMPORARY)) {
-		sm_note(sm, i, NOTE_NO_RESTART, 0);
+		s->finished = !failed && slot_exit_normal(s) &&
+		    !slot_is_group(s) && s->node->worker.ready == CFG_READY_EXITED;
+		sm_note(sm, i, s->finished ? NOTE_FINISHED : NOTE_NO_RESTART, 0);
 		slot_set(sm, i, SLOT_EXITED);
+		sm_significant_end(sm, i);
 		return;
 	}
 	sm->restarts++;
@@ -461,108 +467,6 @@ sm_crashed(struct sm *sm, size_t i, bool failed, uint64_t now)
 		sm_stop_from(sm, i, WHY_STRATEGY);
 		break;
 	}
-}
-
-/*
- * Moves the stop phase on: the newest live slot in range is stopped, one at
- * a time.  Returns true while the phase must wait for a slot to go down.
- */
-static bool
-sm_stop_step(struct sm *sm, uint64_t now)
-{
-	struct sev e = { .now = now };
-	struct slot *s;
-
-	while (sm->stop_at > sm->stop_from) {
-		s = &sm->slots[sm->stop_at - 1];
-		/* A retired slot goes for good, whatever else this phase is for. */
-		e.why = sm->shutting_down ? WHY_SHUTDOWN : s->retired ?
-		    WHY_COMMAND : sm->stop_why;
-		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING ||
-		    (s->state == SLOT_STOPPING && s->why == WHY_NONE))
-			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
-		if (s->state == SLOT_STOPPING)
-			return (true);
-		/* What is not running is parked too, unless it is to start again. */
-		if (e.why == WHY_SHUTDOWN || e.why == WHY_COMMAND)
-			slot_event(sm, sm->stop_at - 1, SEV_STOP, &e);
-		sm->stop_at--;
-	}
-	return (false);
-}
-
-/* Every slot that should run is running (an earlier one may be in backoff). */
-static bool
-sm_all_up(const struct sm *sm)
-{
-	size_t i;
-
-	for (i = 0; i < sm->nslots; i++) {
-		switch (sm->slots[i].state) {
-		case SLOT_RUNNING:
-		case SLOT_STOPPED:
-		case SLOT_EXITED:
-			break;
-		default:
-			return (false);
-		}
-	}
-	return (true);
-}
-
-/* Moves the in-order start on as far as readiness allows. */
-static void
-sm_start_step(struct sm *sm, uint64_t now)
-{
-	struct sev e = { .now = now };
-	struct slot *s;
-
-	while (sm->cursor < sm->nslots) {
-		s = &sm->slots[sm->cursor];
-		switch (s->state) {
-		case SLOT_WAITING:
-			slot_event(sm, sm->cursor, SEV_START, &e);
-			return;
-		case SLOT_BACKOFF:
-			if (s->due <= now)
-				slot_event(sm, sm->cursor, SEV_START, &e);
-			return;
-		case SLOT_STARTING:
-		case SLOT_STOPPING:
-			return;
-		default:
-			sm->cursor++;
-		}
-	}
-	if (!sm->ready && sm_all_up(sm)) {
-		sm->ready = true;
-		sm_emit(sm, (struct action){ .kind = ACT_READY });
-	}
-}
-
-void
-sm_step(struct sm *sm, uint64_t now)
-{
-	if (sm->done)
-		return;
-	if (sm->stopping) {
-		if (sm_stop_step(sm, now))
-			return;
-		sm->stopping = false;
-		if (sm->shutting_down) {
-			sm->done = true;
-			sm_emit(sm, (struct action){ .kind = ACT_EXIT,
-			    .value = (uint64_t)sm->exit_status });
-			return;
-		}
-		if (sm->stop_from < sm->cursor)
-			sm->cursor = sm->stop_from;
-		if (sm->reconf_due) {
-			sm->reconf_due = false;
-			sm_emit(sm, (struct action){ .kind = ACT_RECONFIGURE });
-		}
-	}
-	sm_start_step(sm, now);
 }
 
 /* --- shutdown --------------------------------------------------------- */

@@ -7,11 +7,13 @@
  *
  * A slot is one child of the supervisor: a worker instance or a child group.
  * Per slot, a table of state x event gives the transition.  Over the slots,
- * two cursors give the plan: `cursor`, the next slot of the in-order start,
- * which moves on only once the slot at it is ready (or is not to run); and
- * the stop phase, which stops every live slot from `stop_from` up, newest
- * first, one at a time.  A strategy restart is a stop phase from the first
- * slot to restart, after which the cursor rewinds to it.
+ * the plan: each slot needs some earlier ones (its `after`, else in a
+ * sequential group the slot before it), and starts once they are ready or
+ * are not to run.  A stop phase stops every live slot from `stop_from` up,
+ * each once nothing live that needs it is left: newest first in a
+ * sequential group, all at once in a parallel one.  A strategy restart is
+ * a stop phase from the first slot to restart; when it ends, those slots
+ * start again by the plan.
  */
 #ifndef PMTREE_MACHINE_H
 #define PMTREE_MACHINE_H
@@ -77,6 +79,10 @@ struct slot {
 	bool			 held;		/* stopped by a command */
 	bool			 retired;	/* removed by a reload */
 	bool			 reloading;	/* RELOADING=1: running, not ready */
+	/* The plan has let it go: its restarts are its own, not the plan's. */
+	bool			 reached;
+	bool			 finished;	/* a one-shot step that is done */
+	size_t			 waits;		/* the sibling it waits for, or SM_NONE */
 	unsigned		 nfail;		/* consecutive automatic restarts */
 	unsigned		 starts;
 	/* Automatic: decided by its restart type or its group's strategy. */
@@ -98,6 +104,7 @@ enum act_kind {
 	ACT_BELOW,	/* the nodes below child group `slot`: see enum below */
 	ACT_FORWARD,	/* pass command `value` (enum sm_op) to child group `slot` */
 	ACT_RECONFIGURE,	/* the configuration waiting may be applied now */
+	ACT_WAITING,	/* what slot waits for (slot.waits) changed */
 };
 
 /*
@@ -127,6 +134,8 @@ enum note {
 	NOTE_KILL,		/* shutdown time over: SIGKILL */
 	NOTE_WATCHDOG,		/* no WATCHDOG=1 in time: hung */
 	NOTE_READY,		/* its readiness gate passed */
+	NOTE_FINISHED,		/* a one-shot step exited normally */
+	NOTE_AUTO_SHUTDOWN,	/* a significant child ends the group */
 };
 
 /* The commands a supervisor takes for its nodes (the wire's op byte too). */
@@ -136,6 +145,7 @@ enum sm_op {
 	SM_OP_RESTART,
 };
 #define SM_ALL	((size_t)-1)	/* a command for every slot: the group's own */
+#define SM_NONE	((size_t)-1)	/* no slot */
 
 struct action {
 	enum act_kind	kind;
@@ -258,11 +268,16 @@ size_t	sm_retiring(const struct sm *);
 bool	sm_next(struct sm *, struct action *);
 
 /*
- * The slot the plan waits on before it goes further: the one a stop phase
- * is stopping, else the in-order start's while it starts, backs off or
- * stops.  False when nothing holds the plan back.
+ * The slot the plan waits on before it goes further: one a stop phase is
+ * stopping, else the first that starts, backs off or stops while the
+ * group is not all up.  False when nothing holds the plan back.
  */
 bool	sm_holder(const struct sm *, size_t *slot);
+/*
+ * The group ended by auto_shutdown: *CODE is the code of the significant
+ * worker whose end ended it (128 + N after signal N; 0 for a group).
+ */
+bool	sm_ended(const struct sm *, int *code);
 /* True while the slot has a process: starting, running or stopping. */
 bool	sm_slot_live(const struct slot *);
 const char *sm_state_name(enum slot_state);

@@ -15,7 +15,9 @@ reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
 		*to = old[k->old];
 	else {
 		memset(to, 0, sizeof(*to));
-		to->state = SLOT_WAITING;
+		to->state = k->node->autostart ? SLOT_WAITING : SLOT_STOPPED;
+		to->held = !k->node->autostart;
+		to->waits = SM_NONE;
 	}
 	to->node = k->node;
 	to->instance = k->instance;
@@ -45,7 +47,7 @@ reconf_act(struct sm *sm, size_t i, bool changed, uint64_t now)
 	if (sm_slot_live(s))
 		slot_event(sm, i, SEV_STOP, &e);
 	else
-		slot_release(sm, i, false, now);
+		slot_release(sm, i, now);
 }
 
 /* The old slot that is the same child: same name, kind and instance. */
@@ -126,7 +128,7 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 	sm->group = g;
 	sm->intensity.max = g->group.intensity;
 	sm->intensity.period_ms = g->group.period_ms;
-	sm->cursor = 0;	/* what has not started yet starts in order */
+	sm_index(sm);
 	for (i = 0; i < m; i++)
 		reconf_act(sm, i, i < n && keep[i].changed, now);
 	/*

@@ -1,7 +1,8 @@
 /*
- * What the files of the machine share (machine.c: the slot table and the
- * plan; commands.c: the command entry points; reconfigure.c: reload and
- * scale), private to them.
+ * What the files of the machine share (machine.c: the slot table;
+ * plan.c: what starts and stops next; events.c: the machine's life and
+ * the process events; commands.c: the command entry points;
+ * reconfigure.c: reload and scale), private to them.
  */
 #ifndef PMTREE_SMINT_H
 #define PMTREE_SMINT_H
@@ -12,13 +13,18 @@ struct sm {
 	const struct cfg_node	*group;
 	struct slot		*slots;		/* in start order */
 	size_t			 nslots;
-	size_t			 cursor;
+	/* Child k of the group has slots kfirst[k] .. kfirst[k + 1] - 1. */
+	size_t			*kfirst;
+	bool			*scratch;	/* nslots, the plan's own */
 	bool			 stopping;	/* a stop phase is under way */
 	enum stop_why		 stop_why;	/* why the phase stops them */
 	size_t			 stop_from;
-	size_t			 stop_at;	/* next slot the phase looks at */
 	bool			 shutting_down;
 	int			 exit_status;
+	bool			 has_holder;
+	size_t			 holder;	/* what the plan waits on */
+	bool			 ended;		/* by a significant child */
+	int			 end_code;
 	bool			 ready;
 	bool			 done;
 	bool			 reconf_due;	/* a reconfiguration waits for the phase */
@@ -48,6 +54,8 @@ void	slot_event(struct sm *sm, size_t i, enum slot_event ev,
 	    const struct sev *e);
 void	sm_stop_from(struct sm *sm, size_t from, enum stop_why why);
 void	sm_step(struct sm *sm, uint64_t now);
-void	slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now);
+void	slot_release(struct sm *sm, size_t i, uint64_t now);
+/* plan.c: the slots of each child, after the slots are made or moved. */
+void	sm_index(struct sm *sm);
 
 #endif

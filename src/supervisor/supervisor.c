@@ -142,6 +142,15 @@ sv_note(struct supervisor *sv, const struct action *a)
 	case NOTE_READY:
 		evlog(who, "ready");
 		break;
+	case NOTE_FINISHED:
+		evlog(who, "done (one-shot step, normal exit): ready");
+		break;
+	case NOTE_AUTO_SHUTDOWN:
+		evlog(who, "significant child ended (code %llu): %s stops "
+		    "(auto_shutdown: %s)", (unsigned long long)a->value,
+		    sv_who(sv), sv->group->group.auto_shutdown == CFG_AUTO_ALL ?
+		    "all_significant" : "any_significant");
+		break;
 	}
 }
 
@@ -162,6 +171,7 @@ sv_perform(struct supervisor *sv, const struct action *a)
 		sv_arm(sv, a->slot, a->value);
 		break;
 	case ACT_REPORT:
+	case ACT_WAITING:
 		sv_report(sv, a->slot);
 		break;
 	case ACT_NOTE:

@@ -123,6 +123,9 @@ next_act(void)
 
 	while (apos < nacts) {
 		a = &acts[apos++];
+		/* What a slot waits for is read from the slot (test_plan.c). */
+		if (a->kind == ACT_WAITING)
+			continue;
 		/* What the rows show: reports, and the rows below a group. */
 		if (strict || (a->kind != ACT_REPORT && a->kind != ACT_BELOW &&
 		    !(a->kind == ACT_NOTE && a->note == NOTE_READY)))

@@ -370,6 +370,7 @@ START_TEST(test_cell_stopped_start)
 	ev_signaled(1, SIGTERM, 110);
 	strict = true;
 	ev_cmd_start(1, 200);
+	expect_report(1);	/* waiting: the plan starts it */
 	expect_report(1);
 	expect_spawn(1);
 	expect_end();
@@ -437,6 +438,7 @@ START_TEST(test_cell_backoff_start)
 	strict = true;
 	ev_cmd_start(0, 1050);
 	expect_cancel(0);
+	expect_report(0);	/* waiting: the plan starts it */
 	expect_report(0);
 	expect_spawn(0);
 	expect_end();
@@ -500,6 +502,7 @@ START_TEST(test_cell_exited_start)
 	into_exited();
 	strict = true;
 	ev_cmd_start(0, 200);
+	expect_report(0);	/* waiting: the plan starts it */
 	expect_report(0);
 	expect_spawn(0);
 	expect_end();

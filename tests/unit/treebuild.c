@@ -19,6 +19,7 @@ tb_node(struct cfg_node *parent, const char *name, enum cfg_kind kind)
 	n->kind = kind;
 	n->name = xstrdup(name);
 	n->parent = parent;
+	n->autostart = true;
 	if (parent != NULL) {
 		g = &parent->group;
 		g->children = xreallocarray(g->children, g->nchildren + 1,
@@ -64,6 +65,16 @@ tb_worker(struct cfg_node *parent, const char *name)
 	w->log_stdout = CFG_INHERIT;
 	w->log_file = CFG_INHERIT;
 	return (n);
+}
+
+void
+tb_after(struct cfg_node *n, size_t na, const unsigned *sibling)
+{
+	free(n->after);
+	n->after = xcalloc(na ? na : 1, sizeof(*n->after));
+	memcpy(n->after, sibling, na * sizeof(*sibling));
+	n->nafter = na;
+	n->has_after = true;
 }
 
 void
@@ -152,6 +163,7 @@ tb_free(struct cfg_node *n)
 		free(n->worker.normal_exit_codes);
 		free(n->worker.backoff_ms);
 	}
+	free(n->after);
 	free(n->name);
 	free(n->path);
 	free(n);

@@ -16,6 +16,8 @@ struct cfg_node	*tb_group(struct cfg_node *parent, const char *name,
 		    enum cfg_strategy, unsigned intensity, uint64_t period_ms);
 struct cfg_node	*tb_worker(struct cfg_node *parent, const char *name);
 
+/* `after`: the indices of the earlier siblings N needs. */
+void		 tb_after(struct cfg_node *, size_t n, const unsigned *sibling);
 /* Replace a worker's backoff schedule or normal exit codes. */
 void		 tb_backoff(struct cfg_node *, size_t n, const uint64_t *);
 void		 tb_codes(struct cfg_node *, size_t n, const int *);
