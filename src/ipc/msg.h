@@ -49,6 +49,9 @@ struct msg_node_state {
 	/* A group: the child its plan waits on (node id, 0: none), instance. */
 	uint32_t	wait_node;
 	uint32_t	wait_inst;
+	/* A waiting child: the sibling it waits for (node id, 0: none). */
+	uint32_t	need_node;
+	uint32_t	need_inst;
 	uint32_t	pad2;
 };
 

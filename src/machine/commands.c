@@ -73,6 +73,7 @@ sm_cmd_stop_all(struct sm *sm, uint64_t now)
 	if (sm->shutting_down)
 		return;
 	sm_stop_from(sm, 0, WHY_COMMAND);
+	sm_phase_all(sm);
 	sm_step(sm, now);
 }
 
@@ -114,6 +115,7 @@ sm_cmd_restart_all(struct sm *sm, uint64_t now)
 			slot_release(sm, i, now);
 	}
 	sm_stop_from(sm, 0, WHY_RESTART);
+	sm_phase_all(sm);
 	sm_step(sm, now);
 }
 

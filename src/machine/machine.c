@@ -367,6 +367,7 @@ sm_stop_from(struct sm *sm, size_t from, enum stop_why why)
 		sm->stopping = true;
 		sm->stop_from = from;
 		sm->stop_why = why;
+		sm_phase_all(sm);
 		return;
 	}
 	if (from < sm->stop_from)
@@ -384,6 +385,7 @@ sm_begin_shutdown(struct sm *sm, int status)
 		sm->exit_status = status;
 	}
 	sm_stop_from(sm, 0, WHY_SHUTDOWN);
+	sm_phase_all(sm);
 }
 
 static void

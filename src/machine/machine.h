@@ -82,6 +82,7 @@ struct slot {
 	/* The plan has let it go: its restarts are its own, not the plan's. */
 	bool			 reached;
 	bool			 finished;	/* a one-shot step that is done */
+	bool			 phased;	/* the stop phase has dealt with it */
 	size_t			 waits;		/* the sibling it waits for, or SM_NONE */
 	unsigned		 nfail;		/* consecutive automatic restarts */
 	unsigned		 starts;

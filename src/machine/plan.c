@@ -53,6 +53,15 @@ need_mark(const bool *blocked, size_t j)
 }
 
 void
+sm_phase_all(struct sm *sm)
+{
+	size_t i;
+
+	for (i = 0; i < sm->nslots; i++)
+		sm->slots[i].phased = false;
+}
+
+void
 sm_index(struct sm *sm)
 {
 	const struct cfg_group *g = &sm->group->group;
@@ -127,9 +136,16 @@ plan_start(struct sm *sm, uint64_t now)
 			if (j == SM_NONE)
 				slot_event(sm, i, SEV_START, &e);
 		}
-		slot_waits(sm, i, s->state == SLOT_WAITING ? j : SM_NONE);
-		waiting = waiting || s->waits != SM_NONE;
 		settled[i] = slot_settled(sm, i, settled);
+		/* Down and held back too (a stopped link): what holds it back. */
+		if (!settled[i] && !s->retired && !sm_slot_live(s) &&
+		    j == SM_NONE && s->state != SLOT_BACKOFF)
+			j = plan_needs(sm, i, need_unsettled, settled);
+		/* Not the sibling that waits in turn: the one it waits for. */
+		if (j != SM_NONE && sm->slots[j].waits != SM_NONE)
+			j = sm->slots[j].waits;
+		slot_waits(sm, i, j);
+		waiting = waiting || (s->state == SLOT_WAITING && j != SM_NONE);
 	}
 	return (waiting);
 }
@@ -176,17 +192,23 @@ plan_stop(struct sm *sm, uint64_t now)
 		/* A retired slot goes for good, whatever else this phase is for. */
 		e.why = sm->shutting_down ? WHY_SHUTDOWN : s->retired ?
 		    WHY_COMMAND : sm->stop_why;
-		if (!blocked[i] && slot_stoppable(s))
+		if (!blocked[i] && !s->phased && slot_stoppable(s)) {
 			slot_event(sm, i, SEV_STOP, &e);
+			s->phased = true;
+		}
 		wait = wait || sm_slot_live(s);
 		/* Through a slot that is down too: a stopped link keeps the order. */
 		if (blocked[i] || sm_slot_live(s)) {
 			(void)plan_needs(sm, i, need_mark, blocked);
 			continue;
 		}
-		/* What is not running is parked too, unless it is to start again. */
-		if (e.why == WHY_SHUTDOWN || e.why == WHY_COMMAND)
+		/*
+		 * What is not running is parked too, unless it is to start again;
+		 * once: a slot started by command meanwhile stays released.
+		 */
+		if (!s->phased && (e.why == WHY_SHUTDOWN || e.why == WHY_COMMAND))
 			slot_event(sm, i, SEV_STOP, &e);
+		s->phased = true;
 	}
 	return (wait);
 }

@@ -57,5 +57,7 @@ void	sm_step(struct sm *sm, uint64_t now);
 void	slot_release(struct sm *sm, size_t i, uint64_t now);
 /* plan.c: the slots of each child, after the slots are made or moved. */
 void	sm_index(struct sm *sm);
+/* The stop phase looks at every slot in its range again. */
+void	sm_phase_all(struct sm *sm);
 
 #endif

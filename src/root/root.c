@@ -191,7 +191,7 @@ root_loop(struct root *r)
 {
 	struct event_base *base;
 	struct supervisor *sv = NULL;
-	int status = 1;
+	int status = 1, ended = -1, code;
 
 	/*
 	 * Three priorities: clients (control socket, HTTP) at the lowest, so
@@ -230,6 +230,9 @@ root_loop(struct root *r)
 	    .table = commands_table, .arg = r->cmds });
 	evlog("pmtree", "starting tree %s (pid %d)", r->tree->name, (int)getpid());
 	status = supervisor_run(sv);
+	/* A tree that ends with its main process exits with that one's code. */
+	if (status == SM_EXIT_OK && supervisor_ended(sv, &code))
+		ended = code;
 out:
 	detach_end(r->dt, status, r->cmds == NULL ? NULL :
 	    &(struct detach_view){ .tree = commands_tree,
@@ -248,8 +251,13 @@ out:
 	logsup_free(r->logs);
 	r->logs = NULL;
 	event_base_free(base);
-	if (status == SM_EXIT_OK)
+	if (ended >= 0)
+		evlog("pmtree", "tree %s ended by a significant child: exit code "
+		    "%d", r->tree->name, ended);
+	else if (status == SM_EXIT_OK)
 		evlog("pmtree", "tree %s stopped", r->tree->name);
+	if (ended >= 0)
+		return (ended);
 	return (status == SM_EXIT_OK || status == SM_EXIT_GAVE_UP ? status : 1);
 }
 

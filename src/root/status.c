@@ -155,22 +155,21 @@ struct walk {
 };
 
 /*
- * A waiting child's "waiting_for": the sibling its group's plan waits on,
- * as the group last told it.  A worker has the key always (null when it
- * waits for nothing); a group only while it waits, so that a group's
- * entry keeps the keys of SPEC section 5.
+ * A waiting child's "waiting_for": the sibling it waits for, as its group
+ * last told it.  A worker has the key always (null when it waits for
+ * nothing); a group only while it waits, so that a group's entry keeps
+ * the keys of SPEC section 5.
  */
 static void
 jw_waiting(struct walk *w, const struct cfg_node *n,
     const struct msg_node_state *st)
 {
-	const struct msg_node_state *g;
 	const struct cfg_node *h;
 	char name[4200];
 
-	g = nodetab_get(w->tab, n->parent->id, 0);
-	if (st->state != SLOT_WAITING || g == NULL || g->wait_node == 0 ||
-	    g->wait_node >= w->tree->nnodes) {
+	if (st->state != SLOT_WAITING || st->need_node == 0 ||
+	    st->need_node >= w->tree->nnodes ||
+	    (h = w->tree->nodes[st->need_node]) == NULL) {
 		if (n->kind == CFG_WORKER) {
 			jw_key(w->b, "waiting_for", false);
 			jw_raw(w->b, "null");
@@ -178,8 +177,7 @@ jw_waiting(struct walk *w, const struct cfg_node *n,
 		return;
 	}
 	jw_key(w->b, "waiting_for", false);
-	h = w->tree->nodes[g->wait_node];
-	(void)config_instance_name(name, sizeof(name), h->path, g->wait_inst,
+	(void)config_instance_name(name, sizeof(name), h->path, st->need_inst,
 	    h->kind == CFG_WORKER && nodetab_count(w->tab, h->id) > 1);
 	jw_raw(w->b, "\"");
 	jw_raw(w->b, name);

@@ -55,6 +55,11 @@ sv_report(struct supervisor *sv, size_t i)
 	st->exit_sig = s->last.sig;
 	st->since_ms = s->started_at;
 	st->next_ms = s->state == SLOT_BACKOFF ? s->due : 0;
+	st->need_node = st->need_inst = 0;
+	if (s->waits != SM_NONE) {
+		st->need_node = sm_slot(sv->sm, s->waits)->node->id;
+		st->need_inst = sm_slot(sv->sm, s->waits)->instance;
+	}
 	if (s->node->kind == CFG_GROUP && !sm_slot_live(s))
 		st->retiring = st->wait_node = st->wait_inst = 0;
 	sv_send_up(sv, st);
@@ -244,6 +249,12 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 	}
 	if (m.node <= g->id || m.node > nodetab_last(g) ||
 	    m.state >= SLOT_NSTATES)
+		return (-1);
+	/* What it waits for is a sibling of its own. */
+	if (m.need_node != 0 && (m.need_node >= sv->tree->nnodes ||
+	    sv->tree->nodes[m.need_node] == NULL ||
+	    sv->tree->nodes[m.need_node]->parent !=
+	    sv->tree->nodes[m.node]->parent))
 		return (-1);
 	/* An instance a scale down dropped here first, reported on its way out. */
 	if ((st = nodetab_get(&sv->tab, m.node, m.instance)) == NULL)

@@ -454,6 +454,12 @@ supervisor_run(struct supervisor *sv)
 	return (sv->status);
 }
 
+bool
+supervisor_ended(const struct supervisor *sv, int *code)
+{
+	return (sm_ended(sv->sm, code));
+}
+
 void
 supervisor_on_ready(struct supervisor *sv, supervisor_cb *cb, void *arg)
 {

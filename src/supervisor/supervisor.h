@@ -34,6 +34,11 @@ struct supervisor *supervisor_new(struct event_base *, const struct cfg_tree *,
 void		 supervisor_free(struct supervisor *);
 /* Starts the children and runs until the supervisor is done; its status. */
 int		 supervisor_run(struct supervisor *);
+/*
+ * After supervisor_run: true if a significant child's end (auto_shutdown)
+ * ended the group; *CODE is that child's code (machine.h, sm_ended).
+ */
+bool		 supervisor_ended(const struct supervisor *, int *code);
 /* Called once, when every child that should run is up. */
 void		 supervisor_on_ready(struct supervisor *, supervisor_cb *, void *);
 /* A signal the supervisor does not handle itself (HUP, USR1, USR2). */
