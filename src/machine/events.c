@@ -21,6 +21,16 @@ sm_count_slots(const struct cfg_node *g)
 	return (n);
 }
 
+/* A child not to start with its group is shown so, and what is below it. */
+static void
+sm_init_held(struct sm *sm, size_t i)
+{
+	sm_emit(sm, (struct action){ .kind = ACT_REPORT, .slot = i });
+	if (sm->slots[i].node->kind == CFG_GROUP)
+		sm_emit(sm, (struct action){ .kind = ACT_BELOW, .slot = i,
+		    .value = BELOW_PARK });
+}
+
 void
 sm_init(struct sm *sm, const struct cfg_node *g)
 {
@@ -43,6 +53,8 @@ sm_init(struct sm *sm, const struct cfg_node *g)
 			    SLOT_STOPPED;
 			sm->slots[n].held = !c->autostart;
 			sm->slots[n].waits = SM_NONE;
+			if (!c->autostart)
+				sm_init_held(sm, n);
 			n++;
 		}
 	}

@@ -7,13 +7,20 @@
 #include "smint.h"
 #include "xmalloc.h"
 
-/* Carries an old slot over, or makes a fresh one. */
-static void
+/*
+ * Carries an old slot over, or makes a fresh one.  What it waits for was
+ * an old index: true if it waited, to be told anew.
+ */
+static bool
 reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
 {
-	if (k->old != SM_NEW)
+	bool waited = false;
+
+	if (k->old != SM_NEW) {
 		*to = old[k->old];
-	else {
+		waited = to->waits != SM_NONE;
+		to->waits = SM_NONE;
+	} else {
 		memset(to, 0, sizeof(*to));
 		to->state = k->node->autostart ? SLOT_WAITING : SLOT_STOPPED;
 		to->held = !k->node->autostart;
@@ -21,6 +28,7 @@ reconf_slot(struct slot *to, const struct slot *old, const struct sm_keep *k)
 	}
 	to->node = k->node;
 	to->instance = k->instance;
+	return (waited);
 }
 
 /* What the new configuration asks of a slot it keeps (retired: see below). */
@@ -112,7 +120,9 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 		m += !taken[k] && sm_slot_live(&old[k]);
 	sm->slots = xcalloc(m ? m : 1, sizeof(*sm->slots));
 	for (i = 0; i < n; i++) {
-		reconf_slot(&sm->slots[i], old, &keep[i]);
+		if (reconf_slot(&sm->slots[i], old, &keep[i]))
+			sm_emit(sm, (struct action){ .kind = ACT_WAITING,
+			    .slot = i });
 		from[i] = keep[i].old;
 	}
 	for (k = 0; k < sm->nslots; k++) {
@@ -120,6 +130,7 @@ sm_reconfigure(struct sm *sm, const struct cfg_node *g,
 			continue;
 		sm->slots[i] = old[k];
 		sm->slots[i].retired = true;
+		sm->slots[i].waits = SM_NONE;
 		from[i++] = k;
 	}
 	xfree(taken);
