@@ -641,6 +641,44 @@ START_TEST(test_holder_parallel)
 }
 END_TEST
 
+/*
+ * A scale down while w1 waits for w0:1: the slots move (w0:1 is retired,
+ * at the end), so what w1 waited for is an old index; it waits for nobody
+ * it could name wrongly, and starts once the retired slot is gone.
+ */
+START_TEST(test_reconfigure_forgets_old_waits)
+{
+	struct sm_keep *keep;
+	unsigned count[2] = { 1, 1 };
+	size_t n, from[8];
+
+	mk(CFG_ONE_FOR_ONE, BIG, 10000, 2);
+	W(0)->instances = 2;
+	go();
+	ev_start(0);
+	expect_spawn(0);
+	ev_ready(0, 10);
+	expect_spawn(1);
+	expect_end();
+	expect_waits(2, 1);
+	hist_reset();
+	n = sm_plan(&sm, grp, count, &keep);
+	ck_assert_uint_eq(sm_reconfigure(&sm, grp, keep, n, from, 20), 3);
+	free(keep);
+	drain();
+	ck_assert(sm.slots[2].retired);
+	expect_waits(1, SM_NONE);
+	ck_assert_uint_eq(hist_count(ACT_WAITING, 1), 1);
+	expect_stop(2, SIGTERM);
+	expect_timer(2, 5020);
+	expect_end();
+	ev_exit(2, 0, 30);
+	expect_cancel(2);
+	expect_spawn(1);
+	expect_end();
+}
+END_TEST
+
 static Suite *
 lifecycle_suite(void)
 {
@@ -659,6 +697,7 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_autostart_false_parallel);
 	tcase_add_test(tc, test_crash_restart_waits_for_nobody);
 	tcase_add_test(tc, test_holder_parallel);
+	tcase_add_test(tc, test_reconfigure_forgets_old_waits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stop");
