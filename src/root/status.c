@@ -381,25 +381,23 @@ status_path(char *buf, size_t len, struct nodetab *tab,
 	    n->kind == CFG_WORKER && nodetab_count(tab, n->id) > 1);
 }
 
-/* "waiting for P: WHY" for the child group G's plan waits on, if any. */
+/* "waiting for P: WHY" for instance INST of H, a child some sibling waits on. */
 static void
-status_wait_line(const struct cfg_tree *t, struct nodetab *tab,
-    const struct cfg_node *g, uint64_t now, status_line_fn *fn, void *arg)
+status_wait_one(const struct cfg_tree *t, struct nodetab *tab, unsigned id,
+    unsigned inst, uint64_t now, status_line_fn *fn, void *arg)
 {
-	const struct msg_node_state *gs = nodetab_get(tab, g->id, 0), *hs;
+	const struct msg_node_state *hs;
 	const struct cfg_node *h;
 	char path[300], line[600], ex[96];
 	uint64_t ms;
 
-	if (gs == NULL || gs->wait_node == 0 || gs->wait_node >= t->nnodes)
-		return;
-	h = t->nodes[gs->wait_node];
-	if ((hs = nodetab_get(tab, h->id, gs->wait_inst)) == NULL)
+	if (id == 0 || id >= t->nnodes || (h = t->nodes[id]) == NULL ||
+	    (hs = nodetab_get(tab, h->id, inst)) == NULL)
 		return;
 	/* A group that waits on a child of its own: that child's line says why. */
 	if (h->kind == CFG_GROUP && hs->wait_node != 0)
 		return;
-	status_path(path, sizeof(path), tab, h, gs->wait_inst);
+	status_path(path, sizeof(path), tab, h, inst);
 	status_exit_words(ex, sizeof(ex), hs);
 	switch (hs->state) {
 	case SLOT_STARTING:
@@ -417,6 +415,59 @@ status_wait_line(const struct cfg_tree *t, struct nodetab *tab,
 		    sm_state_name((enum slot_state)hs->state), ex);
 	}
 	fn(line, arg);
+}
+
+/* Whether an earlier child of G than (ID, INST) names the same target. */
+static bool
+status_named_before(struct nodetab *tab, const struct cfg_node *g, size_t k,
+    unsigned inst, const struct msg_node_state *st)
+{
+	const struct msg_node_state *o;
+	size_t j;
+	unsigned i, n;
+
+	for (j = 0; j <= k; j++) {
+		n = j < k ? nodetab_count(tab, g->group.children[j]->id) : inst;
+		for (i = 0; i < n; i++) {
+			o = nodetab_get(tab, g->group.children[j]->id, i);
+			if (o != NULL && o->state == SLOT_WAITING &&
+			    o->need_node == st->need_node &&
+			    o->need_inst == st->need_inst)
+				return (true);
+		}
+	}
+	return (false);
+}
+
+/*
+ * One line per child of G that holds a sibling back (what each waiting
+ * child waits for, each once); else the one G's plan waits on, if any.
+ */
+static void
+status_wait_line(const struct cfg_tree *t, struct nodetab *tab,
+    const struct cfg_node *g, uint64_t now, status_line_fn *fn, void *arg)
+{
+	const struct msg_node_state *gs = nodetab_get(tab, g->id, 0), *st;
+	bool any = false;
+	unsigned i, n;
+	size_t k;
+
+	for (k = 0; k < g->group.nchildren; k++) {
+		n = nodetab_count(tab, g->group.children[k]->id);
+		for (i = 0; i < n; i++) {
+			st = nodetab_get(tab, g->group.children[k]->id, i);
+			if (st == NULL || st->state != SLOT_WAITING ||
+			    st->need_node == 0)
+				continue;
+			any = true;
+			if (!status_named_before(tab, g, k, i, st))
+				status_wait_one(t, tab, st->need_node,
+				    st->need_inst, now, fn, arg);
+		}
+	}
+	if (!any && gs != NULL)
+		status_wait_one(t, tab, gs->wait_node, gs->wait_inst, now, fn,
+		    arg);
 }
 
 static void

@@ -145,6 +145,35 @@ START_TEST(daemon_says_backoff)
 }
 END_TEST
 
+/*
+ * A parallel group with two children that never get ready, each needed by
+ * a sibling: a line for each of them, not only for the first.
+ */
+START_TEST(daemon_says_every_holder)
+{
+	struct hrun r;
+
+	h_yaml("children:\n"
+	    "  - name: app\n"
+	    "    start: parallel\n"
+	    "    children:\n"
+	    "      - {name: db, cmd: @SLEEPER@, ready: notify, "
+	    "ready_timeout: 60s}\n"
+	    "      - {name: cache, cmd: @SLEEPER@, ready: notify, "
+	    "ready_timeout: 60s}\n"
+	    "      - {name: api, cmd: @SLEEPER@, after: [db]}\n"
+	    "      - {name: jobs, cmd: @SLEEPER@, after: [cache]}\n"
+	    "      - {name: web, cmd: @SLEEPER@, after: [db, cache]}\n");
+	h_spawn_detached(&r, "d", H.yaml);
+	h_assert(H_UNTIL_MS(15000, said(&r, "pmtree: waiting for app/db: "
+	    "starting, not ready after ") && said(&r, "pmtree: waiting for "
+	    "app/cache: starting, not ready after ")),
+	    "a line for each: stderr '%s'", h_read(r.err));
+	h_assert(ctl("shutdown", NULL) == 0, "shutdown: %s", CTL.err);
+	h_assert(h_wait_exit(&r, H_DEADLINE_MS) == 1, "stopped before up: 1");
+}
+END_TEST
+
 /* The start gives up: the caller says so, and which worker crashed. */
 START_TEST(daemon_says_why_it_gave_up)
 {
@@ -200,6 +229,7 @@ main(void)
 	tcase_add_test(tc, stopped_group_waits_for_nothing);
 	tcase_add_test(tc, daemon_says_what_it_waits_for);
 	tcase_add_test(tc, daemon_says_backoff);
+	tcase_add_test(tc, daemon_says_every_holder);
 	tcase_add_test(tc, daemon_says_why_it_gave_up);
 	tcase_add_test(tc, daemon_says_the_http_error);
 	suite_add_tcase(s, tc);
