@@ -65,15 +65,18 @@ fmt_bytes(char *buf, size_t len, json_t *b)
 static void
 fmt_exit(char *buf, size_t len, json_t *x)
 {
-	json_t *v;
+	json_t *v, *why = json_object_get(x, "reason");
+	char r[48] = "";
 
+	if (json_is_string(why))
+		snprintf(r, sizeof(r), " (%s)", json_string_value(why));
 	if ((v = json_object_get(x, "code")) != NULL)
-		snprintf(buf, len, "code %lld", json_integer_value(v));
+		snprintf(buf, len, "code %lld%s", json_integer_value(v), r);
 	else if ((v = json_object_get(x, "signal")) != NULL &&
 	    json_is_string(v))
-		snprintf(buf, len, "SIG%s", json_string_value(v));
+		snprintf(buf, len, "SIG%s%s", json_string_value(v), r);
 	else if (v != NULL)
-		snprintf(buf, len, "signal %lld", json_integer_value(v));
+		snprintf(buf, len, "signal %lld%s", json_integer_value(v), r);
 	else
 		snprintf(buf, len, "-");
 }

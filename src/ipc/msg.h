@@ -52,7 +52,8 @@ struct msg_node_state {
 	/* A waiting child: the sibling it waits for (node id, 0: none). */
 	uint32_t	need_node;
 	uint32_t	need_inst;
-	uint32_t	pad2;
+	uint8_t		reason;		/* of the last exit: enum exit_reason */
+	uint8_t		pad2[3];
 };
 
 /*

@@ -17,6 +17,16 @@ static const char *state_names[SLOT_NSTATES] = {
 };
 
 const char *
+sm_reason_name(enum exit_reason r)
+{
+	static const char *names[REASON_NREASONS] = {
+		NULL, "ready_timeout", "watchdog",
+	};
+
+	return (r < REASON_NREASONS ? names[r] : NULL);
+}
+
+const char *
 sm_state_name(enum slot_state s)
 {
 	return (s < SLOT_NSTATES ? state_names[s] : "unknown");
@@ -249,6 +259,8 @@ slot_fail(struct sm *sm, size_t i, const struct sev *e, enum note why)
 	struct sev stop = *e;
 
 	sm_note(sm, i, why, 0);
+	sm->slots[i].failing = why == NOTE_WATCHDOG ? REASON_WATCHDOG :
+	    REASON_READY_TIMEOUT;
 	stop.why = WHY_FAILED;
 	cell_stop(sm, i, &stop);
 }
@@ -309,6 +321,8 @@ cell_exit(struct sm *sm, size_t i, const struct sev *e)
 
 	s->has_exit = true;
 	s->last = e->exit;
+	s->reason = why == WHY_FAILED ? s->failing : REASON_NONE;
+	s->failing = REASON_NONE;
 	/* Gone by itself inside a stop phase: as if the phase had stopped it. */
 	if (why == WHY_NONE && sm->stopping && i >= sm->stop_from)
 		why = s->retired ? WHY_COMMAND : sm->stop_why;

@@ -70,6 +70,15 @@ struct exit_info {
 	int	sig;
 };
 
+/* Why pmtree ended a process it judged failed (last_exit's "reason"). */
+enum exit_reason {
+	REASON_NONE,
+	REASON_READY_TIMEOUT,
+	REASON_WATCHDOG,
+	REASON_NREASONS
+};
+const char *sm_reason_name(enum exit_reason);
+
 struct slot {
 	const struct cfg_node	*node;
 	unsigned		 instance;
@@ -92,6 +101,8 @@ struct slot {
 	uint64_t		 due;		/* its timer, 0 = none */
 	bool			 has_exit;
 	struct exit_info	 last;
+	enum exit_reason	 failing;	/* stopped for this: its exit's */
+	enum exit_reason	 reason;	/* of the last exit */
 };
 
 enum act_kind {

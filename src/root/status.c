@@ -123,22 +123,25 @@ jw_int_or_null(struct obuf *b, const char *key, bool have, long long v)
 static void
 jw_exit(struct obuf *b, const struct msg_node_state *st)
 {
-	const char *name;
-	char buf[64];
+	const char *name, *why;
+	char buf[96], tail[48] = "}";
 
 	jw_key(b, "last_exit", false);
-	if (!st->has_exit)
+	if (!st->has_exit) {
 		jw_raw(b, "null");
-	else if (st->exit_code >= 0) {
-		snprintf(buf, sizeof(buf), "{\"code\":%d}", st->exit_code);
-		jw_raw(b, buf);
-	} else if ((name = units_signal_name(st->exit_sig)) != NULL) {
-		snprintf(buf, sizeof(buf), "{\"signal\":\"%s\"}", name);
-		jw_raw(b, buf);
-	} else {
-		snprintf(buf, sizeof(buf), "{\"signal\":%d}", st->exit_sig);
-		jw_raw(b, buf);
+		return;
 	}
+	/* pmtree ended it for a reason: `{"signal":"KILL","reason":"..."}`. */
+	if ((why = sm_reason_name((enum exit_reason)st->reason)) != NULL)
+		snprintf(tail, sizeof(tail), ",\"reason\":\"%s\"}", why);
+	if (st->exit_code >= 0)
+		snprintf(buf, sizeof(buf), "{\"code\":%d%s", st->exit_code, tail);
+	else if ((name = units_signal_name(st->exit_sig)) != NULL)
+		snprintf(buf, sizeof(buf), "{\"signal\":\"%s\"%s", name, tail);
+	else
+		snprintf(buf, sizeof(buf), "{\"signal\":%d%s", st->exit_sig,
+		    tail);
+	jw_raw(b, buf);
 }
 
 /* --- the tree ----------------------------------------------------------- */

@@ -53,6 +53,7 @@ sv_report(struct supervisor *sv, size_t i)
 	st->held = s->held;
 	st->exit_code = s->last.code;
 	st->exit_sig = s->last.sig;
+	st->reason = (uint8_t)s->reason;
 	st->since_ms = s->started_at;
 	st->next_ms = s->state == SLOT_BACKOFF ? s->due : 0;
 	st->need_node = st->need_inst = 0;
@@ -248,7 +249,7 @@ sv_group_msg(struct ipc *c, uint16_t type, const void *data, size_t len,
 		return (0);
 	}
 	if (m.node <= g->id || m.node > nodetab_last(g) ||
-	    m.state >= SLOT_NSTATES)
+	    m.state >= SLOT_NSTATES || m.reason >= REASON_NREASONS)
 		return (-1);
 	/* What it waits for is a sibling of its own. */
 	if (m.need_node != 0 && (m.need_node >= sv->tree->nnodes ||

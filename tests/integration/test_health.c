@@ -452,6 +452,20 @@ END_TEST
  * handled as a crash (restarted, counted), each attempt lasting the
  * timeout; its sibling never starts.
  */
+/* last_exit's "reason" of PATH is WANT. */
+static bool
+reason_of(const char *path, const char *want)
+{
+	json_t *st = ctl_status(), *r;
+	bool same;
+
+	r = json_object_get(json_object_get(ctl_node(st, path), "last_exit"),
+	    "reason");
+	same = json_is_string(r) && strcmp(json_string_value(r), want) == 0;
+	json_decref(st);
+	return (same);
+}
+
 START_TEST(ready_timeout_is_a_failed_start)
 {
 	uint64_t d;
@@ -480,6 +494,8 @@ START_TEST(ready_timeout_is_a_failed_start)
 	}
 	h_assert(H_UNTIL(ctl_restarts_of("a") >= 2), "restarts counted");
 	h_assert(ctl_is("b", "waiting"), "b waiting");
+	h_assert(H_UNTIL(reason_of("a", "ready_timeout")),
+	    "last_exit.reason ready_timeout");
 }
 END_TEST
 
@@ -696,6 +712,10 @@ START_TEST(watchdog_miss_restarts_it)
 	st = status_of("a", &n);
 	h_assert(json_integer_value(json_object_get(json_object_get(n,
 	    "last_exit"), "code")) == 0, "it exited 0 on the TERM");
+	h_assert(json_is_string(json_object_get(json_object_get(n,
+	    "last_exit"), "reason")) && strcmp(json_string_value(
+	    json_object_get(json_object_get(n, "last_exit"), "reason")),
+	    "watchdog") == 0, "last_exit.reason watchdog");
 	json_decref(st);
 	h_assert(h_log_count(" a not restarted") == 0, "not a normal exit");
 }

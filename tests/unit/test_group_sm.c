@@ -398,6 +398,28 @@ START_TEST(test_notify_watchdog)
 }
 END_TEST
 
+/*
+ * A missed watchdog: the exit that follows carries reason watchdog; the
+ * next exit, a plain crash, none.
+ */
+START_TEST(test_watchdog_reason)
+{
+	mk(CFG_ONE_FOR_ONE, BIG, 10000, 1);
+	W(0)->watchdog_ms = 1000;
+	go();
+	ev_start(0);
+	ev_ready(0, 10);
+	ev_timer(0, 1010);
+	ev_exit(0, 0, 1020);
+	ck_assert_int_eq(sm.slots[0].reason, REASON_WATCHDOG);
+	ck_assert_str_eq(sm_reason_name(REASON_WATCHDOG), "watchdog");
+	ev_ready(0, 1030);
+	ev_exit(0, 1, 1040);
+	ck_assert_int_eq(sm.slots[0].reason, REASON_NONE);
+	ck_assert_ptr_null(sm_reason_name(REASON_NONE));
+}
+END_TEST
+
 /* STOPPING=1: stopping by itself, no signal; its exit judged by its type. */
 START_TEST(test_notify_stopping)
 {
@@ -569,6 +591,7 @@ group_suite(void)
 	tcase_add_test(tc, test_notify_ready_gate);
 	tcase_add_test(tc, test_notify_reloading);
 	tcase_add_test(tc, test_notify_watchdog);
+	tcase_add_test(tc, test_watchdog_reason);
 	tcase_add_test(tc, test_notify_stopping);
 	tcase_add_test(tc, test_notify_group_ignored);
 	tcase_add_test(tc, test_lost_kills_workers_only);

@@ -739,6 +739,8 @@ START_TEST(test_start_ready_timeout_crash)
 	expect_state(0, SLOT_BACKOFF);
 	expect_state(1, SLOT_WAITING);
 	ck_assert_uint_eq(sm.restarts, 1);
+	ck_assert_int_eq(sm.slots[0].reason, REASON_READY_TIMEOUT);
+	ck_assert_str_eq(sm_reason_name(sm.slots[0].reason), "ready_timeout");
 	ev_timer(0, 1560);
 	expect_spawn(0);
 	expect_timer(0, 2560);
