@@ -173,6 +173,33 @@ print_group(FILE *f, const struct cfg_node *n)
 	print_duration(f, g->period_ms);
 	if (n->parent != NULL)
 		fprintf(f, "  %s", cfgkey_restart_names[g->restart]);
+	if (g->parallel)
+		fputs("  parallel", f);
+	if (g->auto_shutdown != CFG_AUTO_NEVER)
+		fprintf(f, "  auto_shutdown %s", g->auto_shutdown == CFG_AUTO_ANY ?
+		    "any_significant" : "all_significant");
+}
+
+/* A child's place among its siblings, when it is not the default. */
+static void
+print_place(FILE *f, const struct cfg_node *n)
+{
+	size_t k;
+
+	if (n->has_after) {
+		fputs("  after ", f);
+		for (k = 0; k < n->nafter; k++) {
+			if (n->after[k] < n->parent->group.nchildren)
+				fprintf(f, "%s%s", k ? "," : "",
+				    n->parent->group.children[n->after[k]]->name);
+		}
+		if (n->nafter == 0)
+			fputs("-", f);
+	}
+	if (!n->autostart)
+		fputs("  autostart false", f);
+	if (n->significant)
+		fputs("  significant", f);
 }
 
 void
@@ -195,6 +222,8 @@ config_print(const struct cfg_tree *t, FILE *f)
 			print_group(f, n);
 		else
 			print_worker(f, &n->worker);
+		if (n->parent != NULL)
+			print_place(f, n);
 		fputc('\n', f);
 	}
 }
