@@ -1,7 +1,7 @@
 /*
  * What the files of the machine share (machine.c: the slot table and the
  * plan; commands.c: the command entry points; reconfigure.c: reload and
- * scale), private to them.
+ * scale; stop.c: how a slot is asked to stop), private to them.
  */
 #ifndef PMTREE_SMINT_H
 #define PMTREE_SMINT_H
@@ -49,5 +49,8 @@ void	slot_event(struct sm *sm, size_t i, enum slot_event ev,
 void	sm_stop_from(struct sm *sm, size_t from, enum stop_why why);
 void	sm_step(struct sm *sm, uint64_t now);
 void	slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now);
+/* stop.c */
+void	slot_send_stop(struct sm *sm, size_t i, uint64_t grace, uint64_t now);
+void	slot_stop_command_kill(struct sm *sm, size_t i);
 
 #endif
