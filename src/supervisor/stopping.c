@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 #define STOPWAIT_MS	1000	/* a line per child still stopping, this often */
+#define STOPWAIT_SLACK_MS 20
 
 /* It could not be run: the machine hears of it as an exit 127. */
 static void
@@ -216,16 +217,31 @@ sv_stop_reaped(struct supervisor *sv, pid_t pid, int status)
 
 /* --- what a stop waits for ------------------------------------------------ */
 
+/*
+ * The lines' next time, on our clock; the timer is a little later, since
+ * libevent's coarse clock may fire it a few ms early.
+ */
+static void
+sv_stopwait_at(struct supervisor *sv, uint64_t at, uint64_t now)
+{
+	uint64_t ms = at - now + STOPWAIT_SLACK_MS;
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
+
+	sv->stopwait_at = at;
+	evtimer_add(sv->stopwait, &tv);
+}
+
 /* A slot began to stop: the lines come while anything stops, never else. */
 void
 sv_stopwait_arm(struct supervisor *sv)
 {
-	/* One ms more: times are whole ms, floored. */
-	struct timeval tv = { STOPWAIT_MS / 1000,
-	    (STOPWAIT_MS % 1000 + 1) * 1000 };
+	uint64_t now;
 
-	if (!evtimer_pending(sv->stopwait, NULL))
-		evtimer_add(sv->stopwait, &tv);
+	if (evtimer_pending(sv->stopwait, NULL))
+		return;
+	now = supervisor_now();
+	sv_stopwait_at(sv, now + STOPWAIT_MS, now);
 }
 
 static double
@@ -287,6 +303,11 @@ sv_stopwait_cb(evutil_socket_t fd, short what, void *arg)
 		    now - s->stop_since >= STOPWAIT_MS)
 			sv_stopwait_line(sv, i, now);
 	}
-	if (any)
-		sv_stopwait_arm(sv);
+	if (!any)
+		return;
+	/* Every second from the first: no drift. */
+	if (sv->stopwait_at + STOPWAIT_MS > now)
+		sv_stopwait_at(sv, sv->stopwait_at + STOPWAIT_MS, now);
+	else
+		sv_stopwait_at(sv, now + STOPWAIT_MS, now);
 }

@@ -72,6 +72,7 @@ struct supervisor {
 	struct pidmap		 draining;	/* reaped, output not yet drained */
 	struct pidmap		 stops;		/* stop_commands: pid -> slot */
 	struct event		*stopwait;	/* "stopping: waiting for", 1 s */
+	uint64_t		 stopwait_at;	/* its next time */
 	struct event		*sweep;		/* for orphans of finished workers */
 	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
 	struct event		*notify_ev;
