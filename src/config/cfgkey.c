@@ -98,8 +98,9 @@ const struct cfgkey cfgkeys[] = {
 	  .words = stop_signals, .example = "QUIT",
 	  .f = { F_NUM(stop_signal, SIGTERM, CMP) } },
 	/* How it stops, not how it runs: a reload does not restart it. */
-	{ .name = "stop_command", .where = W | D, .parse = cfgworker_stop_command,
-	  .print = cfgprint_stop_command, .example = "nginx -s quit",
+	{ .name = "stop_command", .where = W | D,
+	  .parse = cfgworker_stop_command, .print = cfgprint_stop_command,
+	  .example = "nginx -s quit",
 	  .f = { F_STRV(stop_argv, stop_argc, NOCMP) } },
 	{ .name = "ready", .where = W | D, .parse = cfgworker_ready,
 	  .print = cfgprint_ready, .example = "{fd: 3}",

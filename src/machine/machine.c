@@ -588,7 +588,8 @@ sm_kill_all(struct sm *sm, uint64_t now)
 		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
 			cell_stop(sm, i, &e);
 		if (s->state != SLOT_STOPPING || s->killed) {
-			slot_stop_command_kill(sm, i);	/* it outlived its worker */
+			/* A stop_command may outlive its worker. */
+			slot_stop_command_kill(sm, i);
 			continue;
 		}
 		if (s->due != 0)

@@ -113,7 +113,7 @@ enum act_kind {
 	 * through sm_stop_command_exited.
 	 */
 	ACT_STOP_COMMAND,
-	ACT_STOP_COMMAND_KILL,	/* SIGKILL slot's stop_command's process group */
+	ACT_STOP_COMMAND_KILL,	/* SIGKILL its stop_command's process group */
 };
 
 /*
@@ -143,7 +143,7 @@ enum note {
 	NOTE_KILL,		/* shutdown time over: SIGKILL */
 	NOTE_WATCHDOG,		/* no WATCHDOG=1 in time: hung */
 	NOTE_READY,		/* its readiness gate passed */
-	NOTE_STOP_FAILED,	/* its stop_command failed: sig is sent instead */
+	NOTE_STOP_FAILED,	/* its stop_command failed: sig is sent */
 };
 
 /* The commands a supervisor takes for its nodes (the wire's op byte too). */

@@ -50,7 +50,8 @@ void	sm_stop_from(struct sm *sm, size_t from, enum stop_why why);
 void	sm_step(struct sm *sm, uint64_t now);
 void	slot_release(struct sm *sm, size_t i, bool at_once, uint64_t now);
 /* stop.c */
-void	slot_send_stop(struct sm *sm, size_t i, uint64_t grace, uint64_t now);
+void	slot_send_stop(struct sm *sm, size_t i, uint64_t grace,
+	    uint64_t now);
 void	slot_stop_command_kill(struct sm *sm, size_t i);
 
 #endif

@@ -19,7 +19,8 @@ slot_sent(struct slot *s, int sig, uint64_t now)
 static void
 slot_signal(struct sm *sm, size_t i, int sig)
 {
-	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i, .sig = sig });
+	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i,
+	    .sig = sig });
 }
 
 /*

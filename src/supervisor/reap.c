@@ -163,7 +163,7 @@ sv_reap(struct supervisor *sv)
 		if (WIFSTOPPED(status) || WIFCONTINUED(status))
 			continue;
 		sv_ahead_drop(sv);
-		/* Else a stop_command; the root's collector; orphans we adopted. */
+		/* Else a stop_command, the root's collector, an orphan. */
 		if (pidmap_take(&sv->pids, pid, &slot) == 0)
 			sv_reaped(sv, slot, status);
 		else if (sv_stop_reaped(sv, pid, status))

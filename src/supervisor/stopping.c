@@ -19,7 +19,7 @@
 #include "units.h"
 #include "xmalloc.h"
 
-#define STOPWAIT_MS	1000	/* a line per child still stopping, this often */
+#define STOPWAIT_MS	1000	/* a line per child stopping, this often */
 #define STOPWAIT_SLACK_MS 20
 
 /* It could not be run: the machine hears of it as an exit 127. */
@@ -145,14 +145,15 @@ sv_stop_command(struct supervisor *sv, size_t i, uint64_t until)
 		sv_stop_failed(sv, i, "fork", saved);
 		return;
 	}
-	/* A stop_command of an earlier stop, killed, is reaped as a stranger. */
+	/* One of an earlier stop, killed, is reaped as a stranger. */
 	k->stop_pid = pid;
 	pidmap_put(&sv->stops, pid, i);
 	/* Its lines go to the worker's file, under its own pid. */
 	logconn_add(sv->logc, &(struct logmsg){ .instance = s->instance,
 	    .pid = pid, .multi = k->multi, .log_off = w->log_off,
-	    .log_file = (int8_t)w->log_file, .log_stdout = (int8_t)w->log_stdout },
-	    s->node->path, p.out[0], p.err[0]);
+	    .log_file = (int8_t)w->log_file,
+	    .log_stdout = (int8_t)w->log_stdout }, s->node->path, p.out[0],
+	    p.err[0]);
 	if (fail.err != 0) {
 		evlog(k->name, "%s", why);
 		return;	/* it exits 127: reaped as a failure */
