@@ -189,6 +189,8 @@ void	cfgkind_map(struct load *, const struct cfgkey *,
 /* cfgworker.c: the keys with a parser of their own. */
 void		 cfgworker_cmd(struct load *, const struct cfgkey *,
 		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_stop_command(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
 void		 cfgworker_cwd(struct load *, const struct cfgkey *,
 		    struct cfg_worker *, yaml_node_t *);
 void		 cfgworker_backoff(struct load *, const struct cfgkey *,
@@ -208,6 +210,8 @@ void		 cfgworker_finish(struct load *, struct cfg_worker *,
 
 /* print.c: how `pmtree check` shows the keys it shows. */
 void	cfgprint_cmd(FILE *, const struct cfgkey *, const struct cfg_worker *);
+void	cfgprint_stop_command(FILE *, const struct cfgkey *,
+	    const struct cfg_worker *);
 void	cfgprint_count(FILE *, const struct cfgkey *,
 	    const struct cfg_worker *);
 void	cfgprint_enum(FILE *, const struct cfgkey *, const struct cfg_worker *);

@@ -25,7 +25,7 @@
 #define F_NUM(m, d, c)	{ CFGF_SCALAR, OFF(m), SZ(m), 0, c, d, NULL, 0 }
 #define F_STR(m)	{ CFGF_STR, OFF(m), 0, 0, CMP, 0, NULL, 0 }
 #define F_DIR(m, c)	{ CFGF_DIR, OFF(m), 0, 0, c, 0, NULL, 0 }
-#define F_STRV(m, n)	{ CFGF_STRV, OFF(m), 0, OFF(n), CMP, 0, NULL, 0 }
+#define F_STRV(m, n, c)	{ CFGF_STRV, OFF(m), 0, OFF(n), c, 0, NULL, 0 }
 #define F_ARRAY(m, n, v) \
 	{ CFGF_ARRAY, OFF(m), sizeof((v)[0]), OFF(n), CMP, 0, v, NITEMS(v) }
 
@@ -69,13 +69,13 @@ const struct cfgkey cfgkeys[] = {
 	{ .name = "significant", .where = W | CFGK_OWN },
 	{ .name = "cmd", .where = W | CFGK_OWN, .parse = cfgworker_cmd,
 	  .print = cfgprint_cmd, .example = "./b",
-	  .f = { F_STRV(argv, argc) } },
+	  .f = { F_STRV(argv, argc, CMP) } },
 	{ .name = "cwd", .where = W | D, .parse = cfgworker_cwd,
 	  .example = "/tmp",
 	  .f = { F_DIR(cwd, CMP), F_DIR(cwd_shown, NOCMP) } },
 	{ .name = "env", .where = W | D, .parse = cfgkind_map,
 	  .example = "{A: b}",
-	  .f = { F_STRV(env, nenv) } },
+	  .f = { F_STRV(env, nenv, CMP) } },
 	{ .name = "instances", .where = W | D, .parse = cfgkind_uint,
 	  .print = cfgprint_count, .min = 1, .max = UINT_MAX,
 	  .example = "3",
@@ -101,6 +101,11 @@ const struct cfgkey cfgkeys[] = {
 	{ .name = "stop_signal", .where = W | D, .parse = cfgkind_signal,
 	  .words = stop_signals, .example = "QUIT",
 	  .f = { F_NUM(stop_signal, SIGTERM, CMP) } },
+	/* How it stops, not how it runs: a reload does not restart it. */
+	{ .name = "stop_command", .where = W | D,
+	  .parse = cfgworker_stop_command, .print = cfgprint_stop_command,
+	  .example = "nginx -s quit",
+	  .f = { F_STRV(stop_argv, stop_argc, NOCMP) } },
 	{ .name = "ready", .where = W | D, .parse = cfgworker_ready,
 	  .print = cfgprint_ready, .example = "{fd: 3}",
 	  .f = { F_NUM(ready, CFG_READY_NONE, CMP), F_NUM(ready_fd, 0, CMP),

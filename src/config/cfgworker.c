@@ -1,7 +1,8 @@
 /*
- * The worker keys that no generic kind reads (cmd, cwd, backoff, ready,
- * log, user, group), and applying a worker's or a `defaults` mapping's
- * keys, through their descriptors, over what the worker inherited.
+ * The worker keys that no generic kind reads (cmd, stop_command, cwd,
+ * backoff, ready, log, user, group), and applying a worker's or a
+ * `defaults` mapping's keys, through their descriptors, over what the
+ * worker inherited.
  *
  * Inheritance: a key replaces the inherited value as a whole (`backoff`,
  * `ready`, `log` included), except `env`, whose maps merge key by key:
@@ -12,6 +13,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,42 +28,62 @@ set_argv(struct cfg_worker *w, char **argv, size_t argc)
 	w->argc = argc;
 }
 
-void
-cfgworker_cmd(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
-    yaml_node_t *v)
+/*
+ * A command, as `cmd` and `stop_command` take it: a string split into
+ * words (no shell), or a list of strings.  NAME goes in the errors.
+ */
+static int
+cmd_argv(struct load *l, const char *name, yaml_node_t *v, char ***argvp,
+    size_t *argcp)
 {
-	char **argv, err[128];
+	char **argv, err[128], what[64];
 	const char *s;
 	size_t argc, i;
 
-	if (cfgval_is_null(v)) {
-		cfgval_error(l, v, "empty cmd: give the program to run");
-		return;
-	}
 	if (v->type == YAML_SCALAR_NODE) {
-		if (cfgval_str(l, v, "cmd", &s) != 0)
-			return;
+		if (cfgval_str(l, v, name, &s) != 0)
+			return (-1);
 		if (argv_split(s, &argv, &argc, err, sizeof(err)) != 0) {
-			cfgval_error(l, v, "cmd: %s", err);
-			return;
+			cfgval_error(l, v, "%s: %s", name, err);
+			return (-1);
 		}
 	} else if (v->type == YAML_SEQUENCE_NODE) {
+		snprintf(what, sizeof(what), "%s item", name);
 		argc = (size_t)(v->data.sequence.items.top -
 		    v->data.sequence.items.start);
 		argv = cfgval_reallocarray(NULL, argc + 1, sizeof(*argv));
 		for (i = 0; i < argc; i++) {
 			argv[i] = NULL;
 			if (cfgval_visit(l, v) && cfgval_str(l,
-			    cfgval_item(l, v, i), "cmd item", &s) == 0)
+			    cfgval_item(l, v, i), what, &s) == 0)
 				argv[i] = cfgval_strdup(s);
 			if (argv[i] == NULL)
 				argv[i] = cfgval_strdup("");
 		}
 		argv[argc] = NULL;
 	} else {
-		cfgval_error(l, v, "cmd must be a string or a list of strings");
+		cfgval_error(l, v, "%s must be a string or a list of strings",
+		    name);
+		return (-1);
+	}
+	*argvp = argv;
+	*argcp = argc;
+	return (0);
+}
+
+void
+cfgworker_cmd(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
+    yaml_node_t *v)
+{
+	char **argv;
+	size_t argc;
+
+	if (cfgval_is_null(v)) {
+		cfgval_error(l, v, "empty cmd: give the program to run");
 		return;
 	}
+	if (cmd_argv(l, "cmd", v, &argv, &argc) != 0)
+		return;
 	set_argv(w, argv, argc);
 	w->cmd_pos = cfgval_pos(v->type == YAML_SEQUENCE_NODE && argc > 0 ?
 	    cfgval_item(l, v, 0) : v);
@@ -69,6 +91,32 @@ cfgworker_cmd(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 		cfgval_error(l, v, "empty cmd: give the program to run");
 	else if (argv[0][0] == '\0')
 		cfgval_error(l, v, "empty cmd: the program name is empty");
+}
+
+/*
+ * `stop_command`: run instead of sending the stop signal.  Empty (null,
+ * "" or []) means none, so that a worker can drop one `defaults` gave it.
+ */
+void
+cfgworker_stop_command(struct load *l, const struct cfgkey *k,
+    struct cfg_worker *w, yaml_node_t *v)
+{
+	char **argv;
+	size_t argc = 0;
+
+	if (cfgval_is_null(v)) {
+		argv = cfgval_reallocarray(NULL, 1, sizeof(*argv));
+		argv[0] = NULL;
+	} else if (cmd_argv(l, k->name, v, &argv, &argc) != 0)
+		return;
+	if (argc > 0 && argv[0][0] == '\0') {
+		cfgval_error(l, v, "%s: the program name is empty", k->name);
+		argv_free(argv);
+		return;
+	}
+	argv_free(w->stop_argv);
+	w->stop_argv = argv;
+	w->stop_argc = argc;
 }
 
 void

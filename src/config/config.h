@@ -78,6 +78,8 @@ struct cfg_worker {
 	uint64_t	  stable_after_ms;
 	uint64_t	  shutdown_ms;	/* 0 = brutal_kill, CFG_INFINITY = wait */
 	int		  stop_signal;
+	char		**stop_argv;	/* stop_command: NULL-terminated */
+	size_t		  stop_argc;	/* 0: none, the stop signal is sent */
 	enum cfg_ready	  ready;
 	int		  ready_fd;	/* CFG_READY_FD */
 	char		 *ready_host;	/* CFG_READY_TCP */
@@ -190,7 +192,8 @@ int		 config_subtree(struct cfg_tree *, const char *path);
 
 /*
  * True if two workers would run the same way: every key but `instances`
- * (a change of count alone adds or removes instances, it restarts nothing).
+ * (a change of count alone adds or removes instances, it restarts nothing)
+ * and `stop_command` (how it stops: the next stop uses the new one).
  */
 bool		 config_worker_same(const struct cfg_worker *,
 		    const struct cfg_worker *);

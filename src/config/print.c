@@ -107,6 +107,24 @@ cfgprint_cmd(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
 	}
 }
 
+/* Only when set: `stop_command [nginx -s quit]`, its words as cmd's. */
+void
+cfgprint_stop_command(FILE *f, const struct cfgkey *k,
+    const struct cfg_worker *w)
+{
+	size_t i;
+
+	if (w->stop_argc == 0)
+		return;
+	fprintf(f, "  %s [", k->name);
+	for (i = 0; i < w->stop_argc; i++) {
+		if (i > 0)
+			fputc(' ', f);
+		print_word(f, w->stop_argv[i]);
+	}
+	fputc(']', f);
+}
+
 /* A count worth showing only past one. */
 void
 cfgprint_count(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)

@@ -164,7 +164,7 @@ sm_command_below(struct sm *sm, size_t i, bool self, enum sm_op op,
 }
 
 static void
-sm_self_stopping(struct sm *sm, size_t i)
+sm_self_stopping(struct sm *sm, size_t i, uint64_t now)
 {
 	struct slot *s = &sm->slots[i];
 
@@ -172,6 +172,7 @@ sm_self_stopping(struct sm *sm, size_t i)
 		return;
 	slot_set(sm, i, SLOT_STOPPING);
 	s->why = WHY_NONE;
+	s->stop_since = now;
 }
 
 void
@@ -195,7 +196,7 @@ sm_notified(struct sm *sm, size_t i, const struct sm_notice *n, uint64_t now)
 	if (n->watchdog && s->state == SLOT_RUNNING && s->due != 0)
 		slot_watchdog(sm, i, now);
 	if (n->stopping)
-		sm_self_stopping(sm, i);
+		sm_self_stopping(sm, i, now);
 	if (s->reloading != was)
 		sm_emit(sm, (struct action){ .kind = ACT_REPORT, .slot = i });
 	sm_step(sm, now);
@@ -218,6 +219,7 @@ sm_lost(struct sm *sm, uint64_t now)
 	for (i = 0; i < sm->nslots; i++) {
 		struct slot *s = &sm->slots[i];
 
+		slot_stop_command_kill(sm, i);
 		if (s->node->kind != CFG_WORKER || !sm_slot_live(s))
 			continue;
 		s->killed = true;

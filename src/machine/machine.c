@@ -87,6 +87,8 @@ slot_set(struct sm *sm, size_t i, enum slot_state st)
 	if (st != SLOT_STOPPING) {
 		s->why = WHY_NONE;
 		s->killed = false;
+		s->stop_sig = SM_SIG_NONE;
+		s->stop_since = s->stop_sent_at = 0;
 	}
 	sm_emit(sm, (struct action){ .kind = ACT_REPORT, .slot = i });
 	/* Stopped, or ended for good (temporary): nothing below will start. */
@@ -175,6 +177,8 @@ cell_spawn(struct sm *sm, size_t i, const struct sev *e)
 {
 	struct slot *s = &sm->slots[i];
 
+	/* A stop_command of its previous life must not act on this one. */
+	slot_stop_command_kill(sm, i);
 	s->starts++;
 	s->started_at = e->now;
 	s->reloading = false;
@@ -208,29 +212,20 @@ cell_ready(struct sm *sm, size_t i, const struct sev *e)
 	slot_watchdog(sm, i, e->now);
 }
 
-/* Sends the stop signal, or SIGKILL at once for brutal_kill. */
+/* The stop signal or the stop_command (stop.c), and the shutdown timer. */
 static void
 cell_stop(struct sm *sm, size_t i, const struct sev *e)
 {
 	struct slot *s = &sm->slots[i];
 	uint64_t grace = CFG_INFINITY;
-	int sig = SIGTERM;
 
-	if (!slot_is_group(s)) {
+	if (!slot_is_group(s))
 		grace = s->node->worker.shutdown_ms;
-		sig = s->node->worker.stop_signal;
-	}
+	if (s->state != SLOT_STOPPING)
+		s->stop_since = e->now;
 	slot_set(sm, i, SLOT_STOPPING);
 	s->why = e->why;
-	if (grace == 0) {
-		sig = SIGKILL;
-		s->killed = true;
-	}
-	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i, .sig = sig });
-	/* A stopped (SIGSTOPped, frozen) worker acts on it, not on the KILL. */
-	if (!slot_is_group(s) && sig != SIGKILL && sig != SIGCONT)
-		sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i,
-		    .sig = SIGCONT });
+	slot_send_stop(sm, i, grace, e->now);
 	if (grace != 0 && grace != CFG_INFINITY)
 		slot_timer(sm, i, e->now + grace);
 }
@@ -285,6 +280,7 @@ cell_kill(struct sm *sm, size_t i, const struct sev *e)
 	sm_note(sm, i, NOTE_KILL, 0);
 	sm_emit(sm, (struct action){ .kind = ACT_SIGNAL, .slot = i,
 	    .sig = SIGKILL });
+	slot_stop_command_kill(sm, i);
 }
 
 /* A slot that is not running is stopped: held by a command or shutdown. */
@@ -511,8 +507,11 @@ sm_kill_all(struct sm *sm, uint64_t now)
 		s = &sm->slots[i];
 		if (s->state == SLOT_STARTING || s->state == SLOT_RUNNING)
 			cell_stop(sm, i, &e);
-		if (s->state != SLOT_STOPPING || s->killed)
+		if (s->state != SLOT_STOPPING || s->killed) {
+			/* A stop_command may outlive its worker. */
+			slot_stop_command_kill(sm, i);
 			continue;
+		}
 		if (s->due != 0)
 			slot_timer(sm, i, 0);
 		if (slot_is_group(s))

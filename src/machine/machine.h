@@ -103,7 +103,16 @@ struct slot {
 	struct exit_info	 last;
 	enum exit_reason	 failing;	/* stopped for this: its exit's */
 	enum exit_reason	 reason;	/* of the last exit */
+	/* While stopping: since when, what was sent last and when (stop.c). */
+	uint64_t		 stop_since;
+	int			 stop_sig;	/* a signal, or SM_SIG_* */
+	uint64_t		 stop_sent_at;
+	bool			 stop_cmd;	/* its stop_command runs */
 };
+
+/* A slot's stop_sig when no signal was sent. */
+#define SM_SIG_NONE	0	/* it stops by itself (STOPPING=1) */
+#define SM_SIG_COMMAND	(-1)	/* its stop_command was run */
 
 enum act_kind {
 	ACT_SPAWN,	/* start slot */
@@ -117,6 +126,13 @@ enum act_kind {
 	ACT_FORWARD,	/* pass command `value` (enum sm_op) to child group `slot` */
 	ACT_RECONFIGURE,	/* the configuration waiting may be applied now */
 	ACT_WAITING,	/* what slot waits for (slot.waits) changed */
+	/*
+	 * Run worker `slot`'s stop_command; SIGKILL its process group at
+	 * `value` if it still runs then (0: never).  Its end comes back
+	 * through sm_stop_command_exited.
+	 */
+	ACT_STOP_COMMAND,
+	ACT_STOP_COMMAND_KILL,	/* SIGKILL its stop_command's process group */
 };
 
 /*
@@ -148,6 +164,7 @@ enum note {
 	NOTE_READY,		/* its readiness gate passed */
 	NOTE_FINISHED,		/* a one-shot step exited normally */
 	NOTE_AUTO_SHUTDOWN,	/* a significant child ends the group */
+	NOTE_STOP_FAILED,	/* its stop_command failed: sig is sent */
 };
 
 /* The commands a supervisor takes for its nodes (the wire's op byte too). */
@@ -189,6 +206,12 @@ void	sm_exited(struct sm *, size_t slot, struct exit_info, uint64_t now);
 void	sm_timer(struct sm *, size_t slot, uint64_t now);
 void	sm_shutdown(struct sm *, int status, uint64_t now);
 void	sm_kill_all(struct sm *, uint64_t now);
+/*
+ * Slot I's stop_command ended (code 127: it could not be run).  Unless it
+ * exited 0, a worker it was stopping gets its stop signal at once.
+ */
+void	sm_stop_command_exited(struct sm *, size_t slot, struct exit_info,
+	    uint64_t now);
 
 /*
  * What a worker said of itself (sd_notify): READY=1 passes a `notify` gate

@@ -2,7 +2,8 @@
  * What the files of the machine share (machine.c: the slot table;
  * plan.c: what starts and stops next; events.c: the machine's life and
  * the process events; commands.c: the command entry points;
- * reconfigure.c: reload and scale), private to them.
+ * reconfigure.c: reload and scale; stop.c: how a slot is asked to stop),
+ * private to them.
  */
 #ifndef PMTREE_SMINT_H
 #define PMTREE_SMINT_H
@@ -59,5 +60,9 @@ void	slot_release(struct sm *sm, size_t i, uint64_t now);
 void	sm_index(struct sm *sm);
 /* The stop phase looks at every slot in its range again. */
 void	sm_phase_all(struct sm *sm);
+/* stop.c */
+void	slot_send_stop(struct sm *sm, size_t i, uint64_t grace,
+	    uint64_t now);
+void	slot_stop_command_kill(struct sm *sm, size_t i);
 
 #endif

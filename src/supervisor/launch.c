@@ -29,7 +29,7 @@ sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
 }
 
 /* NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog. */
-static void
+void
 sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
     struct spawn_req *req)
 {
@@ -57,7 +57,7 @@ sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
  * array, for the caller to free; NULL when the ids stay.  On the heap: at
  * NGROUPS_MAX entries it would push every spawn 256 KiB down the stack.
  */
-static gid_t *
+gid_t *
 sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req)
 {
 	const struct passwd *pw;

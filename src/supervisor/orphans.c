@@ -140,8 +140,8 @@ orphans_due(pid_t pid, const struct orphan_due *due, size_t ndue)
 }
 
 static int
-orphans_sweep(const struct pidmap *known, const struct orphan_due *due,
-    size_t ndue, pid_t spare)
+orphans_sweep(const struct pidmap *known, const struct pidmap *also,
+    const struct orphan_due *due, size_t ndue, pid_t spare)
 {
 	char path[64], *list, *p, *end;
 	size_t len;
@@ -155,7 +155,8 @@ orphans_sweep(const struct pidmap *known, const struct orphan_due *due,
 		v = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (v <= 0 || v == spare || pidmap_has(known, (pid_t)v))
+		if (v <= 0 || v == spare || pidmap_has(known, (pid_t)v) ||
+		    (also != NULL && pidmap_has(also, (pid_t)v)))
 			continue;
 		if (orphans_due((pid_t)v, due, ndue) && kill((pid_t)v, SIGKILL) == 0)
 			n++;
@@ -165,14 +166,14 @@ orphans_sweep(const struct pidmap *known, const struct orphan_due *due,
 }
 
 int
-orphans_kill(const struct pidmap *known, const struct orphan_due *due,
-    size_t ndue)
+orphans_kill(const struct pidmap *known, const struct pidmap *also,
+    const struct orphan_due *due, size_t ndue)
 {
-	return (ndue > 0 ? orphans_sweep(known, due, ndue, 0) : 0);
+	return (ndue > 0 ? orphans_sweep(known, also, due, ndue, 0) : 0);
 }
 
 int
 orphans_kill_all(const struct pidmap *known, pid_t spare)
 {
-	return (orphans_sweep(known, NULL, 0, spare));
+	return (orphans_sweep(known, NULL, NULL, 0, spare));
 }

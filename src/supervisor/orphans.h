@@ -18,12 +18,13 @@ struct orphan_due {
 };
 
 /*
- * SIGKILLs every child of this process that KNOWN does not hold and that
- * is an orphan of one of the NDUE workers of DUE: one that carries its
- * name and did not start after its successor.  Returns how many it killed.
+ * SIGKILLs every child of this process that neither KNOWN nor ALSO (a
+ * worker's stop_command carries its name too) holds and that is an
+ * orphan of one of the NDUE workers of DUE: one that carries its name and
+ * did not start after its successor.  Returns how many it killed.
  */
-int	orphans_kill(const struct pidmap *known, const struct orphan_due *due,
-	    size_t ndue);
+int	orphans_kill(const struct pidmap *known, const struct pidmap *also,
+	    const struct orphan_due *due, size_t ndue);
 /* The same for every child KNOWN does not hold, but SPARE (0: none). */
 int	orphans_kill_all(const struct pidmap *known, pid_t spare);
 

@@ -38,7 +38,7 @@ sv_sweep(struct supervisor *sv, size_t nkids)
 		due[n].name = k->name;
 		due[n++].successor = k->pid;
 	}
-	(void)orphans_kill(&sv->pids, due, n);
+	(void)orphans_kill(&sv->pids, &sv->stops, due, n);
 	xfree(due);
 }
 
@@ -102,7 +102,7 @@ sv_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	/* Not drained yet: something it left may hold its pipes. */
 	if (!k->swept) {
 		k->swept = true;
-		(void)orphans_kill(&k->sv->pids,
+		(void)orphans_kill(&k->sv->pids, &k->sv->stops,
 		    &(struct orphan_due){ .name = k->name }, 1);
 		evtimer_add(k->drain, &rest);
 		return;
@@ -163,9 +163,11 @@ sv_reap(struct supervisor *sv)
 		if (WIFSTOPPED(status) || WIFCONTINUED(status))
 			continue;
 		sv_ahead_drop(sv);
-		/* Unknown pids: the root's collector, or orphans we adopted. */
+		/* Else a stop_command, the root's collector, an orphan. */
 		if (pidmap_take(&sv->pids, pid, &slot) == 0)
 			sv_reaped(sv, slot, status);
+		else if (sv_stop_reaped(sv, pid, status))
+			;
 		else if (sv->on_reap != NULL)
 			(void)sv->on_reap(pid, status, sv->on_reap_arg);
 		sv_drain(sv);

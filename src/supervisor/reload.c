@@ -4,6 +4,8 @@
  * the trees no slot uses any more freed; when the machine says so (not
  * while a stop phase holds the slots still).
  */
+#include <signal.h>
+
 #include "evlog.h"
 #include "svint.h"
 #include "xmalloc.h"
@@ -29,6 +31,11 @@ void
 sv_child_free(struct child *k)
 {
 	probe_free(k->probe);
+	/* A stop_command outlives no slot: it is reaped as a stranger. */
+	if (k->stop_pid > 0)
+		(void)killpg(k->stop_pid, SIGKILL);
+	if (k->stop_due != NULL)
+		event_free(k->stop_due);
 	if (k->timer != NULL)
 		event_free(k->timer);
 	if (k->drain != NULL)
@@ -51,8 +58,10 @@ sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 	sv->kids = xcalloc(sm_nslots(sv->sm) ? sm_nslots(sv->sm) : 1, sizeof(*sv->kids));
 	pidmap_free(&sv->pids);
 	pidmap_free(&sv->draining);
+	pidmap_free(&sv->stops);
 	pidmap_init(&sv->pids, sm_nslots(sv->sm));
 	pidmap_init(&sv->draining, 16);
+	pidmap_init(&sv->stops, 4);
 	for (j = 0; j < sm_nslots(sv->sm); j++) {
 		if (from[j] == SM_NEW)
 			sv->kids[j] = xcalloc(1, sizeof(**sv->kids));
@@ -66,6 +75,8 @@ sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 			pidmap_put(&sv->draining, sv->kids[j]->draining, j);
 		else if (sv->kids[j]->pid > 0)
 			pidmap_put(&sv->pids, sv->kids[j]->pid, j);
+		if (sv->kids[j]->stop_pid > 0)
+			pidmap_put(&sv->stops, sv->kids[j]->stop_pid, j);
 	}
 	for (k = 0; k < oldn; k++) {
 		if (!used[k])

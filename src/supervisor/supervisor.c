@@ -2,8 +2,9 @@
  * The executor: performs what the machine decides and feeds it what
  * happens; every decision lives in the machine.  This file holds the life
  * cycle, the actions and the command routing; launch.c starts slots,
- * reap.c ends them, link.c reports and carries messages, reload.c takes a
- * new configuration.
+ * reap.c ends them, stopping.c runs stop commands and says what a stop
+ * waits for, link.c reports and carries messages, reload.c takes a new
+ * configuration.
  */
 #include <sys/signalfd.h>
 
@@ -151,6 +152,11 @@ sv_note(struct supervisor *sv, const struct action *a)
 		    sv_who(sv), sv->group->group.auto_shutdown == CFG_AUTO_ALL ?
 		    "all_significant" : "any_significant");
 		break;
+	case NOTE_STOP_FAILED:
+		evlog(who, "stop_command failed: sending %s",
+		    units_signal_name(a->sig) != NULL ?
+		    units_signal_name(a->sig) : "the stop signal");
+		break;
 	}
 }
 
@@ -173,6 +179,8 @@ sv_perform(struct supervisor *sv, const struct action *a)
 	case ACT_REPORT:
 	case ACT_WAITING:
 		sv_report(sv, a->slot);
+		if (sm_slot(sv->sm, a->slot)->state == SLOT_STOPPING)
+			sv_stopwait_arm(sv);
 		break;
 	case ACT_NOTE:
 		sv_note(sv, a);
@@ -195,6 +203,12 @@ sv_perform(struct supervisor *sv, const struct action *a)
 		break;
 	case ACT_RECONFIGURE:
 		sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_RECONFIGURE });
+		break;
+	case ACT_STOP_COMMAND:
+		sv_stop_command(sv, a->slot, a->value);
+		break;
+	case ACT_STOP_COMMAND_KILL:
+		sv_stop_command_kill(sv, a->slot);
 		break;
 	}
 }
@@ -221,6 +235,9 @@ sv_feed(struct supervisor *sv, const struct sv_feedback *f)
 		break;
 	case SV_FB_RECONFIGURE:
 		sv_reload_pending(sv);
+		break;
+	case SV_FB_STOP_EXITED:
+		sm_stop_command_exited(sv->sm, f->slot, f->exit, f->at);
 		break;
 	}
 }
@@ -367,7 +384,9 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 		sv->kids[i] = xcalloc(1, sizeof(**sv->kids));
 	pidmap_init(&sv->pids, sm_nslots(sv->sm));
 	pidmap_init(&sv->draining, 16);
+	pidmap_init(&sv->stops, 4);
 	sv->sweep = evtimer_new(base, sv_sweep_cb, sv);
+	sv->stopwait = evtimer_new(base, sv_stopwait_cb, sv);
 	nodetab_init(&sv->tab, tree, group);
 	sv_name_kids(sv);
 	sv->logc = logconn_new(base, sv_drained, sv);
@@ -412,7 +431,10 @@ supervisor_free(struct supervisor *sv)
 	logconn_free(sv->logc);
 	if (sv->sweep != NULL)
 		event_free(sv->sweep);
+	if (sv->stopwait != NULL)
+		event_free(sv->stopwait);
 	pidmap_free(&sv->draining);
+	pidmap_free(&sv->stops);
 	for (i = 0; i < sv->nowned; i++)
 		config_free(sv->owned[i]);
 	xfree(sv->owned);
@@ -447,6 +469,7 @@ supervisor_run(struct supervisor *sv)
 		}
 	}
 	/* Whatever was adopted and still lives must not outlive us. */
+	sv_stop_commands_end(sv);
 	(void)orphans_kill_all(&sv->pids,
 	    sv->spare != NULL ? sv->spare(sv->spare_arg) : 0);
 	if (sv->up != NULL)

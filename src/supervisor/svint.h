@@ -1,6 +1,7 @@
 /*
  * What the files of one supervisor share (supervisor.c, launch.c, link.c,
- * reap.c, reload.c): the supervisor and its children, private to them.
+ * reap.c, reload.c, stopping.c): the supervisor and its children, private
+ * to them.
  */
 #ifndef PMTREE_SVINT_H
 #define PMTREE_SVINT_H
@@ -19,7 +20,9 @@
 #include "nodetab.h"
 #include "pidmap.h"
 #include "probe.h"
+#include "spawn.h"
 #include "supervisor.h"
+#include "workerenv.h"
 
 #define DRAIN_MS	2000	/* how long a finished worker's output may take */
 #define DRAIN_ORPHANS_MS 100	/* then what it left outside its group may hold it */
@@ -42,6 +45,8 @@ struct child {
 	bool			 multi;		/* named path:instance */
 	pid_t			 ahead;		/* its supervisor, forked ahead */
 	int			 ahead_fd;	/* and its channel, if ahead > 0 */
+	pid_t			 stop_pid;	/* its stop_command, running */
+	struct event		*stop_due;	/* when that is SIGKILLed */
 };
 
 /*
@@ -50,7 +55,8 @@ struct child {
  * never from inside it.
  */
 struct sv_feedback {
-	enum { SV_FB_READY, SV_FB_EXITED, SV_FB_RECONFIGURE } kind;
+	enum { SV_FB_READY, SV_FB_EXITED, SV_FB_RECONFIGURE,
+	    SV_FB_STOP_EXITED } kind;
 	size_t			 slot;
 	struct exit_info	 exit;
 	uint64_t		 at;
@@ -64,6 +70,9 @@ struct supervisor {
 	struct child		**kids;		/* stable: callbacks hold them */
 	struct pidmap		 pids;
 	struct pidmap		 draining;	/* reaped, output not yet drained */
+	struct pidmap		 stops;		/* stop_commands: pid -> slot */
+	struct event		*stopwait;	/* "stopping: waiting for", 1 s */
+	uint64_t		 stopwait_at;	/* its next time */
 	struct event		*sweep;		/* for orphans of finished workers */
 	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
 	struct event		*notify_ev;
@@ -111,6 +120,16 @@ void	sv_group_closed(struct ipc *c, const char *why, void *arg);
 void	sv_up_closed(struct ipc *c, const char *why, void *arg);
 int	sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg);
 void	sv_spawn_worker(struct supervisor *sv, size_t i);
+void	sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
+	    struct spawn_req *req);
+gid_t	*sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req);
+/* stopping.c */
+void	sv_stop_command(struct supervisor *sv, size_t i, uint64_t until);
+void	sv_stop_command_kill(struct supervisor *sv, size_t i);
+void	sv_stop_commands_end(struct supervisor *sv);
+bool	sv_stop_reaped(struct supervisor *sv, pid_t pid, int status);
+void	sv_stopwait_arm(struct supervisor *sv);
+void	sv_stopwait_cb(evutil_socket_t fd, short what, void *arg);
 void	sv_notify_cb(evutil_socket_t fd, short what, void *arg);
 void	sv_fork_ahead(struct supervisor *sv);
 void	sv_ahead_drop(struct supervisor *sv);

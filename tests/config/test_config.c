@@ -479,6 +479,17 @@ START_TEST(good_shutdown_forms)
 	ck_assert_int_eq(worker(t, "mixed")->stop_signal, 10);
 	ck_assert_uint_eq(worker(t, "frac")->shutdown_ms, 1500);
 	ck_assert_int_eq(worker(t, "frac")->stop_signal, SIGUSR2);
+	ck_assert_uint_eq(worker(t, "frac")->stop_argc, 0);
+	ck_assert_ptr_null(worker(t, "frac")->stop_argv[0]);
+	ck_assert_uint_eq(worker(t, "stopcmds/inherited")->stop_argc, 3);
+	ck_assert_str_eq(worker(t, "stopcmds/inherited")->stop_argv[2], "quit");
+	ck_assert_ptr_null(worker(t, "stopcmds/inherited")->stop_argv[3]);
+	ck_assert_uint_eq(worker(t, "stopcmds/listed")->stop_argc, 4);
+	ck_assert_str_eq(worker(t, "stopcmds/listed")->stop_argv[0], "pg_ctl");
+	ck_assert_str_eq(worker(t, "stopcmds/listed")->stop_argv[3], "fast");
+	ck_assert_uint_eq(worker(t, "stopcmds/dropped")->stop_argc, 0);
+	ck_assert_ptr_null(worker(t, "stopcmds/dropped")->stop_argv[0]);
+	ck_assert_uint_eq(worker(t, "stopcmds/emptied")->stop_argc, 0);
 	config_free(t);
 }
 END_TEST

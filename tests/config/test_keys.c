@@ -80,11 +80,15 @@ loaded_free(struct loaded *r)
 	free(r->printed);
 }
 
-/* config_worker_same: a change of count alone restarts nothing. */
+/*
+ * config_worker_same: a change of count alone restarts nothing, nor one of
+ * how it stops.
+ */
 static bool
 restarts(const struct cfgkey *k)
 {
-	return (strcmp(k->name, "instances") != 0);
+	return (strcmp(k->name, "instances") != 0 &&
+	    strcmp(k->name, "stop_command") != 0);
 }
 
 START_TEST(every_key)

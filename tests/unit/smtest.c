@@ -86,7 +86,7 @@ kind_name(enum act_kind k)
 {
 	static const char *names[] = { "SPAWN", "SIGNAL", "TIMER", "REPORT",
 	    "NOTE", "READY", "EXIT", "BELOW", "FORWARD", "RECONFIGURE",
-	    "WAITING" };
+	    "WAITING", "STOP_COMMAND", "STOP_COMMAND_KILL" };
 
 	return ((size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?");
 }

@@ -100,6 +100,19 @@ tb_codes(struct cfg_node *n, size_t nc, const int *v)
 	w->n_normal_exit_codes = nc;
 }
 
+void
+tb_stop_command(struct cfg_node *n, const char *word)
+{
+	struct cfg_worker *w = &n->worker;
+
+	if (w->stop_argv != NULL)
+		free(w->stop_argv[0]);
+	free(w->stop_argv);
+	w->stop_argv = xcalloc(2, sizeof(*w->stop_argv));
+	w->stop_argv[0] = xstrdup(word);
+	w->stop_argc = 1;
+}
+
 static size_t
 tb_count(const struct cfg_node *n)
 {
@@ -161,6 +174,9 @@ tb_free(struct cfg_node *n)
 	} else {
 		free(n->worker.argv[0]);
 		free(n->worker.argv);
+		if (n->worker.stop_argv != NULL)
+			free(n->worker.stop_argv[0]);
+		free(n->worker.stop_argv);
 		free(n->worker.normal_exit_codes);
 		free(n->worker.backoff_ms);
 	}

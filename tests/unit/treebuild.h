@@ -21,6 +21,8 @@ void		 tb_after(struct cfg_node *, size_t n, const unsigned *sibling);
 /* Replace a worker's backoff schedule or normal exit codes. */
 void		 tb_backoff(struct cfg_node *, size_t n, const uint64_t *);
 void		 tb_codes(struct cfg_node *, size_t n, const int *);
+/* Gives a worker a stop_command of one word, WORD. */
+void		 tb_stop_command(struct cfg_node *, const char *word);
 
 /* Numbers the tree in preorder (ids, depth, paths) and indexes it. */
 struct cfg_tree	*tb_tree(struct cfg_node *root);
