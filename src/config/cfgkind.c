@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfgint.h"
+#include "tmpl.h"
 #include "units.h"
 
 /* A whole number from .min to .max. */
@@ -161,6 +162,7 @@ entries_merge(char ***vp, size_t *np, const char **keys, const char **vals,
 /*
  * A mapping of scalars, as "KEY=VALUE" strings (`env`).  Unlike any other
  * kind it merges over what was inherited, key by key: the nearest wins.
+ * With .tmpl, the values (not the names) take placeholders.
  */
 void
 cfgkind_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
@@ -183,8 +185,13 @@ cfgkind_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 			continue;
 		}
 		snprintf(what, sizeof(what), "%s.%.64s", k->name, pv[i].key);
-		if (cfgval_text_of(l, pv[i].vnode, what, &vals[m]) == 0)
-			keys[m++] = pv[i].key;
+		if (cfgval_text_of(l, pv[i].vnode, what, &vals[m]) != 0 ||
+		    (k->tmpl != 0 && !cfgtmpl_check(l, pv[i].vnode, vals[m],
+		    what)))
+			continue;
+		if (k->tmpl != 0 && tmpl_has(vals[m]))
+			w->tmpl |= k->tmpl;
+		keys[m++] = pv[i].key;
 	}
 	entries_merge(cfgkey_field(w, &k->f[0]), cfgkey_count(w, &k->f[0]),
 	    keys, vals, m);
