@@ -231,6 +231,8 @@ scalar(struct composer *c, yaml_event_t *ev)
 	if (node == 0 || !attach(c, node))
 		abort();
 	set_mark(c, node, ev->start_mark);
+	/* A scalar's end too: cfgtmpl.c finds a column inside its text. */
+	yaml_document_get_node(c->doc, node)->end_mark = ev->end_mark;
 	if (ev->data.scalar.anchor != NULL)
 		anchor_add(c, (char *)ev->data.scalar.anchor, node);
 	return (0);

@@ -96,6 +96,7 @@ struct cfgkey {
 	const uint64_t		*values;	/* a duration's words' */
 	uint64_t		 min, max;	/* uint, uints */
 	const char		*example;	/* not the default: test_keys */
+	unsigned		 tmpl;		/* CFG_TMPL_*: takes placeholders */
 	struct cfgfield		 f[CFGK_MAXFIELDS];
 };
 
@@ -108,6 +109,8 @@ int		 cfgdoc_load(const char *, size_t, yaml_document_t *,
  * is YAML's null; the loader takes it as an empty mapping or list.
  */
 void		 cfgval_error(struct load *, const yaml_node_t *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		 cfgval_error_at(struct load *, struct diag_pos,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 bool		 cfgval_visit(struct load *, const yaml_node_t *);
 size_t		 cfgval_nerrors(const struct load *);
@@ -135,6 +138,9 @@ int		 cfgval_path(struct load *, yaml_node_t *, const char *,
 		    char **);
 int		 cfgval_hostport(struct load *, yaml_node_t *, const char *,
 		    char **, char **);
+/* The same with placeholders: the port may also be {{port}}. */
+int		 cfgval_hostport_tmpl(struct load *, yaml_node_t *,
+		    const char *, char **, char **);
 struct diag_pos	 cfgval_pos(const yaml_node_t *);
 const char	*cfgval_text(const yaml_node_t *);
 char		*cfgval_strdup(const char *);
@@ -208,6 +214,18 @@ void		 cfgworker_apply(struct load *, struct cfg_worker *,
 void		 cfgworker_finish(struct load *, struct cfg_worker *,
 		    yaml_node_t *, struct pair *, size_t);
 
+/*
+ * cfgtmpl.c: placeholders (tmpl.h) in the values of the keys that take
+ * them.  cfgtmpl_check reports a bad one at its place in N (the scalar S
+ * was read from, or what holds it) and returns false; cfgtmpl_finish
+ * checks what the merged worker alone can tell: {{port}} without a
+ * `port`, a last instance's port above CFG_MAX_PORT.
+ */
+bool	cfgtmpl_check(struct load *, const yaml_node_t *, const char *s,
+	    const char *key);
+void	cfgtmpl_finish(struct load *, const struct cfg_worker *,
+	    yaml_node_t *, struct pair *, size_t);
+
 /* print.c: how `pmtree check` shows the keys it shows. */
 void	cfgprint_cmd(FILE *, const struct cfgkey *, const struct cfg_worker *);
 void	cfgprint_stop_command(FILE *, const struct cfgkey *,
@@ -216,6 +234,8 @@ void	cfgprint_count(FILE *, const struct cfgkey *,
 	    const struct cfg_worker *);
 void	cfgprint_enum(FILE *, const struct cfgkey *, const struct cfg_worker *);
 void	cfgprint_ready(FILE *, const struct cfgkey *,
+	    const struct cfg_worker *);
+void	cfgprint_port(FILE *, const struct cfgkey *,
 	    const struct cfg_worker *);
 
 /* cfggroup.c */

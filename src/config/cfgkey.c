@@ -59,7 +59,9 @@ static const uint64_t default_backoff[] = {
 /*
  * In the order of the suggestions ("did you mean") and of `pmtree check`'s
  * columns.  A key without .print is not shown by `pmtree check`; a field
- * that no key lists (cmd_pos) is copied as it is and never compared.
+ * that no key lists (cmd_pos, tmpl) is copied as it is and never compared.
+ * A key with .tmpl takes placeholders (tmpl.h): its parser checks them and
+ * sets or clears that bit of the worker's tmpl.
  */
 const struct cfgkey cfgkeys[] = {
 	{ .name = "name", .where = W | CFGK_OWN },
@@ -68,18 +70,23 @@ const struct cfgkey cfgkeys[] = {
 	{ .name = "autostart", .where = W | CFGK_OWN },
 	{ .name = "significant", .where = W | CFGK_OWN },
 	{ .name = "cmd", .where = W | CFGK_OWN, .parse = cfgworker_cmd,
-	  .print = cfgprint_cmd, .example = "./b",
+	  .print = cfgprint_cmd, .example = "./b", .tmpl = CFG_TMPL_CMD,
 	  .f = { F_STRV(argv, argc, CMP) } },
 	{ .name = "cwd", .where = W | D, .parse = cfgworker_cwd,
-	  .example = "/tmp",
+	  .example = "/tmp", .tmpl = CFG_TMPL_CWD,
 	  .f = { F_DIR(cwd, CMP), F_DIR(cwd_shown, NOCMP) } },
 	{ .name = "env", .where = W | D, .parse = cfgkind_map,
-	  .example = "{A: b}",
+	  .example = "{A: b}", .tmpl = CFG_TMPL_ENV,
 	  .f = { F_STRV(env, nenv, CMP) } },
 	{ .name = "instances", .where = W | D, .parse = cfgkind_uint,
 	  .print = cfgprint_count, .min = 1, .max = UINT_MAX,
 	  .example = "3",
 	  .f = { F_NUM(instances, 1, NOCMP) } },
+	/* Ports for several workers: only a worker's own (tmpl.h, cfgtmpl.c). */
+	{ .name = "port", .where = W | CFGK_OWN, .parse = cfgkind_uint,
+	  .print = cfgprint_port, .min = 1, .max = CFG_MAX_PORT,
+	  .example = "9100",
+	  .f = { F_NUM(port, 0, CMP) } },
 	{ .name = "restart", .where = W | D, .parse = cfgkind_enum,
 	  .print = cfgprint_enum, .words = cfgkey_restart_names,
 	  .example = "temporary",
@@ -108,6 +115,7 @@ const struct cfgkey cfgkeys[] = {
 	  .f = { F_STRV(stop_argv, stop_argc, NOCMP) } },
 	{ .name = "ready", .where = W | D, .parse = cfgworker_ready,
 	  .print = cfgprint_ready, .example = "{fd: 3}",
+	  .tmpl = CFG_TMPL_READY,
 	  .f = { F_NUM(ready, CFG_READY_NONE, CMP), F_NUM(ready_fd, 0, CMP),
 	      F_STR(ready_host), F_STR(ready_port), F_STR(ready_url) } },
 	{ .name = "ready_timeout", .where = W | D, .parse = cfgkind_duration,

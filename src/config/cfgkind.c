@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfgint.h"
+#include "tmpl.h"
 #include "units.h"
 
 /* A whole number from .min to .max. */
@@ -158,9 +159,26 @@ entries_merge(char ***vp, size_t *np, const char **keys, const char **vals,
 	*np = m;
 }
 
+/* The key's bit of w->tmpl: does any value of the merged map hold "{{"? */
+static void
+entries_tmpl(struct cfg_worker *w, const struct cfgkey *k)
+{
+	char **v = *(char ***)cfgkey_field(w, &k->f[0]);
+	size_t i, n = *cfgkey_count(w, &k->f[0]);
+
+	w->tmpl &= ~k->tmpl;
+	for (i = 0; i < n; i++) {
+		if (tmpl_has(strchr(v[i], '=') + 1)) {
+			w->tmpl |= k->tmpl;
+			return;
+		}
+	}
+}
+
 /*
  * A mapping of scalars, as "KEY=VALUE" strings (`env`).  Unlike any other
  * kind it merges over what was inherited, key by key: the nearest wins.
+ * With .tmpl, the values (not the names) take placeholders.
  */
 void
 cfgkind_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
@@ -183,11 +201,16 @@ cfgkind_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 			continue;
 		}
 		snprintf(what, sizeof(what), "%s.%.64s", k->name, pv[i].key);
-		if (cfgval_text_of(l, pv[i].vnode, what, &vals[m]) == 0)
-			keys[m++] = pv[i].key;
+		if (cfgval_text_of(l, pv[i].vnode, what, &vals[m]) != 0 ||
+		    (k->tmpl != 0 && !cfgtmpl_check(l, pv[i].vnode, vals[m],
+		    what)))
+			continue;
+		keys[m++] = pv[i].key;
 	}
 	entries_merge(cfgkey_field(w, &k->f[0]), cfgkey_count(w, &k->f[0]),
 	    keys, vals, m);
+	if (k->tmpl != 0)
+		entries_tmpl(w, k);
 	free(keys);
 	free(vals);
 	free(pv);

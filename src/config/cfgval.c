@@ -65,26 +65,44 @@ cfgval_nerrors(const struct load *l)
 	return (l->diag->n - l->nerr0);
 }
 
-void
-cfgval_error(struct load *l, const yaml_node_t *n, const char *fmt, ...)
+static void
+error_at(struct load *l, struct diag_pos pos, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg;
 
 	if (l->stop)
 		return;
 	if (cfgval_nerrors(l) >= CFG_MAX_ERRORS) {
-		diag_add(l->diag, cfgval_pos(n), "too many errors (more than "
-		    "%d); stopped reading", CFG_MAX_ERRORS);
+		diag_add(l->diag, pos, "too many errors (more than %d); stopped "
+		    "reading", CFG_MAX_ERRORS);
 		l->stop = true;
 		return;
 	}
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
 		abort();
-	va_end(ap);
-	diag_add(l->diag, cfgval_pos(n), "%s", msg);
+	diag_add(l->diag, pos, "%s", msg);
 	free(msg);
+}
+
+void
+cfgval_error(struct load *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_at(l, cfgval_pos(n), fmt, ap);
+	va_end(ap);
+}
+
+/* At a place inside a node: a placeholder in a scalar's text. */
+void
+cfgval_error_at(struct load *l, struct diag_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_at(l, pos, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -196,6 +214,25 @@ cfgval_is_null(const yaml_node_t *n)
 	    cfgval_in_list(nulls, (const char *)n->data.scalar.value));
 }
 
+/*
+ * `cwd: {{instance}}` unquoted: YAML reads a flow mapping whose first key
+ * is a flow mapping.  Said, as such a value was surely meant as a string.
+ */
+static bool
+braces_unquoted(struct load *l, const yaml_node_t *n)
+{
+	const yaml_node_t *k;
+
+	if (n->type != YAML_MAPPING_NODE ||
+	    n->data.mapping.style != YAML_FLOW_MAPPING_STYLE ||
+	    n->data.mapping.pairs.top == n->data.mapping.pairs.start)
+		return (false);
+	k = yaml_document_get_node(l->doc, n->data.mapping.pairs.start->key);
+	return (k != NULL && k->type == YAML_MAPPING_NODE &&
+	    k->data.mapping.style == YAML_FLOW_MAPPING_STYLE &&
+	    k->start_mark.index == n->start_mark.index + 1);
+}
+
 /* The text of a scalar, as written (`env` values): not null-checked. */
 int
 cfgval_text_of(struct load *l, yaml_node_t *n, const char *key,
@@ -203,6 +240,11 @@ cfgval_text_of(struct load *l, yaml_node_t *n, const char *key,
 {
 	char buf[64];
 
+	if (braces_unquoted(l, n)) {
+		cfgval_error(l, n, "%s must be a string (got a mapping: quote "
+		    "a value that starts with \"{{\")", key);
+		return (-1);
+	}
 	if (n->type != YAML_SCALAR_NODE) {
 		cfgval_error(l, n, "%s must be a string (got %s)", key,
 		    cfgval_got(n, buf, sizeof(buf)));
@@ -405,6 +447,12 @@ path_join(const char *dir, const char *s)
 	return (out);
 }
 
+char *
+config_path(const char *dir, const char *s)
+{
+	return (path_join(dir, s));
+}
+
 int
 cfgval_path(struct load *l, yaml_node_t *n, const char *key, char **out)
 {
@@ -420,26 +468,23 @@ cfgval_path(struct load *l, yaml_node_t *n, const char *key, char **out)
 	return (0);
 }
 
-/* "host:port", "[::1]:port": a host and a port from 1 to 65535. */
-int
-cfgval_hostport(struct load *l, yaml_node_t *n, const char *key, char **host,
-    char **port)
+/* A host and a port from 1 to 65535, or {{port}} with TMPL. */
+static int
+hostport_split(const char *s, bool tmpl, char **host, char **port)
 {
-	const char *s, *colon;
-	char buf[64];
+	const char *colon = strrchr(s, ':');
 	uint64_t v;
 	size_t hlen;
 
-	if (cfgval_str(l, n, key, &s) != 0)
+	if (colon == NULL || colon == s)
 		return (-1);
-	colon = strrchr(s, ':');
-	if (colon == NULL || parse_uint(colon + 1, &v) != 0 || v < 1 ||
-	    v > 65535 || colon == s)
-		goto bad;
+	if (!(tmpl && strcmp(colon + 1, "{{port}}") == 0) &&
+	    (parse_uint(colon + 1, &v) != 0 || v < 1 || v > 65535))
+		return (-1);
 	hlen = (size_t)(colon - s);
 	if (s[0] == '[') {
 		if (hlen < 3 || s[hlen - 1] != ']')
-			goto bad;
+			return (-1);
 		s++;
 		hlen -= 2;
 	}
@@ -448,8 +493,37 @@ cfgval_hostport(struct load *l, yaml_node_t *n, const char *key, char **host,
 	if (port != NULL)
 		*port = cfgval_strdup(colon + 1);
 	return (0);
-bad:
+}
+
+/* "host:port", "[::1]:port": a host and a port from 1 to 65535. */
+int
+cfgval_hostport(struct load *l, yaml_node_t *n, const char *key, char **host,
+    char **port)
+{
+	const char *s;
+	char buf[64];
+
+	if (cfgval_str(l, n, key, &s) != 0)
+		return (-1);
+	if (hostport_split(s, false, host, port) == 0)
+		return (0);
 	cfgval_error(l, n, "%s must be host:port with a port from 1 to 65535 "
 	    "(got %s)", key, cfgval_got(n, buf, sizeof(buf)));
+	return (-1);
+}
+
+int
+cfgval_hostport_tmpl(struct load *l, yaml_node_t *n, const char *key,
+    char **host, char **port)
+{
+	const char *s;
+	char buf[64];
+
+	if (cfgval_str(l, n, key, &s) != 0)
+		return (-1);
+	if (hostport_split(s, true, host, port) == 0)
+		return (0);
+	cfgval_error(l, n, "%s must be host:port with a port from 1 to 65535 "
+	    "or {{port}} (got %s)", key, cfgval_got(n, buf, sizeof(buf)));
 	return (-1);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfgwarn.h"
+#include "tmpl.h"
 
 /* The worker's PATH: its `env` sets it, or it inherits pmtree's. */
 static const char *
@@ -145,6 +146,10 @@ warn_program(const struct cfg_worker *w, struct diag *d)
 
 	/* A draft's worker may have no program: its error is said already. */
 	if (w->argc == 0 || w->argv[0][0] == '\0')
+		return;
+	/* Placeholders in the program or a cwd it is found in: per instance. */
+	if (tmpl_has(w->argv[0]) ||
+	    ((w->tmpl & CFG_TMPL_CWD) != 0 && w->argv[0][0] != '/'))
 		return;
 	if (strchr(w->argv[0], '/') != NULL || path == NULL || *path == '\0')
 		warn_file(w, path, d);

@@ -1,8 +1,9 @@
 /*
  * The worker keys that no generic kind reads (cmd, stop_command, cwd,
- * backoff, ready, log, user, group), and applying a worker's or a
- * `defaults` mapping's keys, through their descriptors, over what the
- * worker inherited.
+ * backoff, ready, log, user, group), with the placeholders of those that
+ * take them (cfgtmpl.c), and applying a worker's or a `defaults`
+ * mapping's keys, through their descriptors, over what the worker
+ * inherited.
  *
  * Inheritance: a key replaces the inherited value as a whole (`backoff`,
  * `ready`, `log` included), except `env`, whose maps merge key by key:
@@ -19,32 +20,72 @@
 
 #include "argv.h"
 #include "cfgint.h"
+#include "tmpl.h"
+
+/* Sets or clears the key's bit of w->tmpl: does its new value have any? */
+static void
+set_tmpl(struct cfg_worker *w, const struct cfgkey *k, bool has)
+{
+	if (has)
+		w->tmpl |= k->tmpl;
+	else
+		w->tmpl &= ~k->tmpl;
+}
 
 static void
-set_argv(struct cfg_worker *w, char **argv, size_t argc)
+set_argv(struct cfg_worker *w, const struct cfgkey *k, char **argv,
+    size_t argc)
 {
+	size_t i;
+	bool has = false;
+
 	argv_free(w->argv);
 	w->argv = argv;
 	w->argc = argc;
+	for (i = 0; i < argc; i++)
+		has = has || tmpl_has(argv[i]);
+	set_tmpl(w, k, has);
+}
+
+/*
+ * The words of a string `cmd`, already checked as written: a word that
+ * quotes or escapes can join "{" and "{" that were apart in the text.
+ */
+static bool
+cmd_words_ok(struct load *l, yaml_node_t *v, char **argv, size_t argc)
+{
+	size_t i;
+
+	for (i = 0; i < argc; i++) {
+		if (!cfgtmpl_check(l, v, argv[i], "cmd"))
+			return (false);
+	}
+	return (true);
 }
 
 /*
  * A command, as `cmd` and `stop_command` take it: a string split into
- * words (no shell), or a list of strings.  NAME goes in the errors.
+ * words (no shell), or a list of strings.  NAME goes in the errors; TMPL:
+ * it takes placeholders (`cmd` does, `stop_command` runs as written).
  */
 static int
-cmd_argv(struct load *l, const char *name, yaml_node_t *v, char ***argvp,
-    size_t *argcp)
+cmd_argv(struct load *l, const char *name, bool tmpl, yaml_node_t *v,
+    char ***argvp, size_t *argcp)
 {
 	char **argv, err[128], what[64];
 	const char *s;
 	size_t argc, i;
 
 	if (v->type == YAML_SCALAR_NODE) {
-		if (cfgval_str(l, v, name, &s) != 0)
+		if (cfgval_str(l, v, name, &s) != 0 || (tmpl &&
+		    !cfgtmpl_check(l, v, s, name)))
 			return (-1);
 		if (argv_split(s, &argv, &argc, err, sizeof(err)) != 0) {
 			cfgval_error(l, v, "%s: %s", name, err);
+			return (-1);
+		}
+		if (tmpl && !cmd_words_ok(l, v, argv, argc)) {
+			argv_free(argv);
 			return (-1);
 		}
 	} else if (v->type == YAML_SEQUENCE_NODE) {
@@ -55,8 +96,13 @@ cmd_argv(struct load *l, const char *name, yaml_node_t *v, char ***argvp,
 		for (i = 0; i < argc; i++) {
 			argv[i] = NULL;
 			if (cfgval_visit(l, v) && cfgval_str(l,
-			    cfgval_item(l, v, i), what, &s) == 0)
+			    cfgval_item(l, v, i), what, &s) == 0) {
+				/* Kept if bad: no "empty" error after it. */
+				if (tmpl)
+					(void)cfgtmpl_check(l,
+					    cfgval_item(l, v, i), s, name);
 				argv[i] = cfgval_strdup(s);
+			}
 			if (argv[i] == NULL)
 				argv[i] = cfgval_strdup("");
 		}
@@ -82,9 +128,9 @@ cfgworker_cmd(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 		cfgval_error(l, v, "empty cmd: give the program to run");
 		return;
 	}
-	if (cmd_argv(l, "cmd", v, &argv, &argc) != 0)
+	if (cmd_argv(l, "cmd", true, v, &argv, &argc) != 0)
 		return;
-	set_argv(w, argv, argc);
+	set_argv(w, k, argv, argc);
 	w->cmd_pos = cfgval_pos(v->type == YAML_SEQUENCE_NODE && argc > 0 ?
 	    cfgval_item(l, v, 0) : v);
 	if (argc == 0)
@@ -107,7 +153,7 @@ cfgworker_stop_command(struct load *l, const struct cfgkey *k,
 	if (cfgval_is_null(v)) {
 		argv = cfgval_reallocarray(NULL, 1, sizeof(*argv));
 		argv[0] = NULL;
-	} else if (cmd_argv(l, k->name, v, &argv, &argc) != 0)
+	} else if (cmd_argv(l, k->name, false, v, &argv, &argc) != 0)
 		return;
 	if (argc > 0 && argv[0][0] == '\0') {
 		cfgval_error(l, v, "%s: the program name is empty", k->name);
@@ -123,14 +169,21 @@ void
 cfgworker_cwd(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
     yaml_node_t *v)
 {
+	const char *s;
 	char *p;
 
-	if (cfgval_path(l, v, k->name, &p) == 0) {
-		free(w->cwd);
-		w->cwd = p;
-		free(w->cwd_shown);
-		w->cwd_shown = cfgval_strdup((const char *)v->data.scalar.value);
+	if (cfgval_path(l, v, k->name, &p) != 0)
+		return;
+	s = (const char *)v->data.scalar.value;
+	if (!cfgtmpl_check(l, v, s, k->name)) {
+		free(p);
+		return;
 	}
+	free(w->cwd);
+	w->cwd = p;
+	free(w->cwd_shown);
+	w->cwd_shown = cfgval_strdup(s);
+	set_tmpl(w, k, tmpl_has(s));
 }
 
 void
@@ -162,23 +215,62 @@ cfgworker_backoff(struct load *l, const struct cfgkey *k,
 }
 
 static void
-ready_clear(struct cfg_worker *w)
+ready_clear(struct cfg_worker *w, const struct cfgkey *k)
 {
 	free(w->ready_host);
 	free(w->ready_port);
 	free(w->ready_url);
 	w->ready_host = w->ready_port = w->ready_url = NULL;
 	w->ready_fd = 0;
+	set_tmpl(w, k, false);
+}
+
+/* With placeholders, the port part is a number or {{port}}. */
+static int
+ready_tcp(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
+    yaml_node_t *v)
+{
+	const char *s = cfgval_text(v);
+
+	if (v->type != YAML_SCALAR_NODE || !tmpl_has(s))
+		return (cfgval_hostport(l, v, "ready.tcp", &w->ready_host,
+		    &w->ready_port));
+	if (!cfgtmpl_check(l, v, s, "ready.tcp") ||
+	    cfgval_hostport_tmpl(l, v, "ready.tcp", &w->ready_host,
+	    &w->ready_port) != 0)
+		return (-1);
+	set_tmpl(w, k, true);
+	return (0);
+}
+
+static void
+ready_http(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
+    yaml_node_t *v)
+{
+	const char *s;
+
+	if (cfgval_str(l, v, "ready.http", &s) != 0)
+		return;
+	if (strncmp(s, "http://", 7) != 0 || s[7] == '\0' || s[7] == '/') {
+		cfgval_error(l, v, "ready.http must be an http:// URL (got "
+		    "\"%.40s\")", s);
+		return;
+	}
+	if (!cfgtmpl_check(l, v, s, "ready.http"))
+		return;
+	w->ready = CFG_READY_HTTP;
+	w->ready_url = cfgval_strdup(s);
+	set_tmpl(w, k, tmpl_has(s));
 }
 
 /* `{fd: N}`, `{tcp: host:port}` or `{http: URL}`: exactly one key. */
 static void
-ready_map(struct load *l, struct cfg_worker *w, yaml_node_t *v)
+ready_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
+    yaml_node_t *v)
 {
 	static const char *const keys[] = { "fd", "tcp", "http", NULL };
 	static const struct keyset ks = { .keys = keys };
 	struct pair *pv;
-	const char *s;
 	uint64_t fd;
 	size_t n;
 
@@ -194,7 +286,7 @@ ready_map(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 		free(pv);
 		return;
 	}
-	ready_clear(w);
+	ready_clear(w, k);
 	if (strcmp(pv[0].key, "fd") == 0) {
 		if (cfgval_uint(l, pv[0].vnode, "ready.fd", 3, INT_MAX,
 		    &fd) == 0) {
@@ -202,19 +294,10 @@ ready_map(struct load *l, struct cfg_worker *w, yaml_node_t *v)
 			w->ready_fd = (int)fd;
 		}
 	} else if (strcmp(pv[0].key, "tcp") == 0) {
-		if (cfgval_hostport(l, pv[0].vnode, "ready.tcp",
-		    &w->ready_host, &w->ready_port) == 0)
+		if (ready_tcp(l, k, w, pv[0].vnode) == 0)
 			w->ready = CFG_READY_TCP;
-	} else if (cfgval_str(l, pv[0].vnode, "ready.http", &s) == 0) {
-		if (strncmp(s, "http://", 7) != 0 || s[7] == '\0' ||
-		    s[7] == '/')
-			cfgval_error(l, pv[0].vnode, "ready.http must be an "
-			    "http:// URL (got \"%.40s\")", s);
-		else {
-			w->ready = CFG_READY_HTTP;
-			w->ready_url = cfgval_strdup(s);
-		}
-	}
+	} else
+		ready_http(l, k, w, pv[0].vnode);
 	free(pv);
 }
 
@@ -225,12 +308,12 @@ cfgworker_ready(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 	const char *s = cfgval_text(v);
 
 	if (v->type == YAML_MAPPING_NODE) {
-		ready_map(l, w, v);
+		ready_map(l, k, w, v);
 		return;
 	}
 	if (strcmp(s, "none") == 0 || strcmp(s, "notify") == 0 ||
 	    strcmp(s, "exited") == 0) {
-		ready_clear(w);
+		ready_clear(w, k);
 		w->ready = strcmp(s, "none") == 0 ? CFG_READY_NONE :
 		    strcmp(s, "notify") == 0 ? CFG_READY_NOTIFY :
 		    CFG_READY_EXITED;
@@ -402,6 +485,7 @@ cfgworker_finish(struct load *l, struct cfg_worker *w, yaml_node_t *map,
 			cfgval_error(l, map, "watchdog (from defaults) needs "
 			    "ready: notify");
 	}
+	cfgtmpl_finish(l, w, map, pv, n);
 	l->tree->nworkers += w->instances;
 	if (l->tree->nworkers > CFG_MAX_WORKERS && !l->too_many_workers) {
 		l->too_many_workers = true;

@@ -47,6 +47,19 @@ enum cfg_ready {
 
 enum cfg_format { CFG_FORMAT_TEXT, CFG_FORMAT_JSON };
 
+/*
+ * struct cfg_worker's tmpl: the keys whose values hold placeholders
+ * (tmpl.h), found at load time, so that a start of any other worker
+ * expands nothing.
+ */
+#define CFG_TMPL_CMD	0x01	/* argv */
+#define CFG_TMPL_ENV	0x02	/* env: values only */
+#define CFG_TMPL_CWD	0x04	/* cwd_shown (the text written) */
+#define CFG_TMPL_READY	0x08	/* ready_host, ready_port, ready_url */
+
+/* The highest port an instance may get: `port` + instances - 1. */
+#define CFG_MAX_PORT	65535
+
 /* A per-worker boolean that may be left to the tree's log settings. */
 enum cfg_tristate { CFG_INHERIT = -1, CFG_OFF = 0, CFG_ON = 1 };
 
@@ -70,6 +83,8 @@ struct cfg_worker {
 	char		**env;		/* "KEY=VALUE", NULL-terminated */
 	size_t		  nenv;
 	unsigned	  instances;	/* >= 1 */
+	unsigned	  port;		/* instance k gets PORT=port+k; 0: none */
+	unsigned	  tmpl;		/* CFG_TMPL_*: where placeholders are */
 	enum cfg_restart  restart;
 	int		 *normal_exit_codes;
 	size_t		  n_normal_exit_codes;
@@ -209,6 +224,12 @@ int	config_instance_name(char *buf, size_t len, const char *path,
 	    unsigned instance, bool multi);
 char	*config_instance_name_dup(const char *path, unsigned instance,
 	    bool multi);
+
+/*
+ * S as the loader resolves a path (`cwd`): relative to DIR unless it is
+ * absolute, "." segments and repeated slashes removed.  Allocated.
+ */
+char	*config_path(const char *dir, const char *s);
 
 /* Prints the tree one line a node, as `pmtree check` shows it. */
 void		 config_print(const struct cfg_tree *, FILE *);

@@ -135,6 +135,18 @@ cfgprint_count(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
 		fprintf(f, "  x%llu", (unsigned long long)n);
 }
 
+/* The ports of all the instances: "port 9100", "port 9100-9103". */
+void
+cfgprint_port(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
+{
+	if (w->port == 0)
+		return;
+	fprintf(f, "  port %u", w->port);
+	if (w->instances > 1)
+		fprintf(f, "-%llu",
+		    (unsigned long long)w->port + w->instances - 1);
+}
+
 void
 cfgprint_enum(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
 {

@@ -187,9 +187,24 @@ probe_try(struct probe *p)
 		probe_http(p);
 }
 
+/* The instance's URL; the worker's own when it has no placeholder. */
+static struct evhttp_uri *
+probe_uri(const struct cfg_worker *w, const struct tmpl_vars *v)
+{
+	struct evhttp_uri *uri;
+	char *url;
+
+	if ((w->tmpl & CFG_TMPL_READY) == 0)
+		return (evhttp_uri_parse(w->ready_url));
+	url = tmpl_expand(w->ready_url, v);
+	uri = evhttp_uri_parse(url);
+	xfree(url);
+	return (uri);
+}
+
 struct probe *
-probe_start(struct event_base *base, const struct cfg_worker *w, int fd,
-    probe_cb *cb, void *arg)
+probe_start(struct event_base *base, const struct cfg_worker *w,
+    const struct tmpl_vars *v, int fd, probe_cb *cb, void *arg)
 {
 	struct probe *p = xcalloc(1, sizeof(*p));
 
@@ -208,10 +223,10 @@ probe_start(struct event_base *base, const struct cfg_worker *w, int fd,
 		return (p);
 	}
 	if (w->ready == CFG_READY_HTTP)
-		p->uri = evhttp_uri_parse(w->ready_url);
-	if (w->ready == CFG_READY_TCP) {
-		p->host = xstrdup(w->ready_host);
-		p->port = xstrdup(w->ready_port);
+		p->uri = probe_uri(w, v);
+	if (w->ready == CFG_READY_TCP) {	/* a copy as xstrdup's, expanded */
+		p->host = tmpl_expand(w->ready_host, v);
+		p->port = tmpl_expand(w->ready_port, v);
 	}
 	probe_try(p);
 	return (p);

@@ -8,15 +8,20 @@
 #define PMTREE_PROBE_H
 
 #include "config.h"
+#include "tmpl.h"
 
 struct event_base;
 struct probe;
 
 typedef void probe_cb(void *);
 
-/* FD is the read end of the worker's notification pipe (ready: {fd: N}). */
+/*
+ * FD is the read end of the worker's notification pipe (ready: {fd: N});
+ * V, what the placeholders of a tcp or http address stand for (tmpl.h).
+ */
 struct probe	*probe_start(struct event_base *, const struct cfg_worker *,
-		    int fd, probe_cb *ready, void *arg);
+		    const struct tmpl_vars *v, int fd, probe_cb *ready,
+		    void *arg);
 void		 probe_free(struct probe *);
 
 #endif

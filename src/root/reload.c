@@ -231,6 +231,28 @@ commands_instances(struct commands *c)
 	return (n);
 }
 
+/* N instances of a target with `port` would give one a port past 65535. */
+static bool
+commands_ports_past(struct control_conn *conn, const struct pending *p,
+    const char *spec, unsigned n)
+{
+	const struct cfg_node *node;
+	size_t k;
+
+	for (k = 0; k < p->ntargets; k++) {
+		node = p->targets[k].node;
+		if (node->kind != CFG_WORKER || node->worker.port == 0 ||
+		    (unsigned long long)node->worker.port + n - 1 <=
+		    CFG_MAX_PORT)
+			continue;
+		control_error(conn, 1, "scale %s: %s has port %u: %u "
+		    "instances would go past port %d", spec, node->path,
+		    node->worker.port, n, CFG_MAX_PORT);
+		return (true);
+	}
+	return (false);
+}
+
 /* `scale TARGET N`: every worker TARGET names runs N instances. */
 void
 commands_scale(struct commands *c, struct control_conn *conn,
@@ -243,6 +265,10 @@ commands_scale(struct commands *c, struct control_conn *conn,
 	p = pending_new(conn, cmd, "scaled");
 	if ((p->targets = commands_targets(c, conn, spec, &p->ntargets)) == NULL ||
 	    commands_blocked(c, p, spec)) {
+		pending_free(p);
+		return;
+	}
+	if (commands_ports_past(conn, p, spec, n)) {
 		pending_free(p);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "format.h"
 #include "spawn.h"
 #include "svint.h"
+#include "tmpl.h"
 #include "workerenv.h"
 #include "xmalloc.h"
 
@@ -28,6 +29,53 @@ sv_spawn_failed(struct supervisor *sv, size_t i, const char *what, int err)
 	    .slot = i, .exit = { .code = 127 }, .at = supervisor_now() });
 }
 
+/*
+ * What the placeholders of slot I's worker stand for (tmpl.h): its
+ * instance's number, port and name (as PMTREE_NAME gives it).
+ */
+static void
+sv_worker_vars(struct supervisor *sv, size_t i, struct tmpl_vars *v)
+{
+	const struct slot *s = sm_slot(sv->sm, i);
+	const struct cfg_worker *w = &s->node->worker;
+
+	v->instance = s->instance;
+	v->port = w->port != 0 ? w->port + s->instance : 0;
+	v->name = sv->kids[i]->name;
+}
+
+/*
+ * An instance's own argv and cwd, when its worker's hold placeholders:
+ * NULL for each that has none, so that any other start copies nothing.
+ */
+struct sv_inst {
+	char	**argv;
+	char	 *cwd;
+	char	 *cwd_shown;
+};
+
+static void
+sv_inst_expand(struct supervisor *sv, const struct cfg_worker *w,
+    const struct tmpl_vars *v, struct sv_inst *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (w->tmpl & CFG_TMPL_CMD)
+		in->argv = tmpl_expandv(w->argv, v);
+	if (w->tmpl & CFG_TMPL_CWD) {
+		/* The text written, replaced, then resolved as the loader does. */
+		in->cwd_shown = tmpl_expand(w->cwd_shown, v);
+		in->cwd = config_path(sv->tree->dir, in->cwd_shown);
+	}
+}
+
+static void
+sv_inst_free(struct sv_inst *in)
+{
+	tmpl_freev(in->argv);
+	xfree(in->cwd);
+	xfree(in->cwd_shown);
+}
+
 /* NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog. */
 void
 sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
@@ -35,9 +83,11 @@ sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
 {
 	const struct slot *s = sm_slot(sv->sm, i);
 	const struct cfg_worker *w = &s->node->worker;
+	struct tmpl_vars v;
 	char buf[64];
 
-	workerenv_build(env, sv->tree, s->node, s->instance, sv->kids[i]->name);
+	sv_worker_vars(sv, i, &v);
+	workerenv_build(env, sv->tree, s->node, &v);
 	notify_name(buf, sizeof(buf), getpid());
 	workerenv_set(env, "NOTIFY_SOCKET", buf);
 	if (w->watchdog_ms > 0) {
@@ -83,16 +133,18 @@ static void	sv_probe_ready(void *);
 
 /* What stopped a child before its exec: "chdir services/a: No such file...". */
 static void
-sv_spawn_why(const struct cfg_worker *w, const struct spawn_fail *f, char *buf,
-    size_t len)
+sv_spawn_why(const struct cfg_worker *w, const struct sv_inst *in,
+    const struct spawn_fail *f, char *buf, size_t len)
 {
+	const char *prog = in->argv != NULL ? in->argv[0] : w->argv[0];
+
 	if (f->step == SPAWN_CHDIR)
-		snprintf(buf, len, "chdir %s: %s", w->cwd_shown, strerror(f->err));
+		snprintf(buf, len, "chdir %s: %s", in->cwd_shown != NULL ?
+		    in->cwd_shown : w->cwd_shown, strerror(f->err));
 	else if (f->step == SPAWN_EXEC)
-		snprintf(buf, len, "exec %s: %s", w->argv[0], strerror(f->err));
+		snprintf(buf, len, "exec %s: %s", prog, strerror(f->err));
 	else
-		snprintf(buf, len, "setting up %s: %s", w->argv[0],
-		    strerror(f->err));
+		snprintf(buf, len, "setting up %s: %s", prog, strerror(f->err));
 }
 
 void
@@ -102,6 +154,8 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	const struct cfg_worker *w = &s->node->worker;
 	struct spawn_req req = { .argv = w->argv, .cwd = w->cwd,
 	    .extra_fd = -1 };
+	struct tmpl_vars vars;
+	struct sv_inst inst;
 	struct workerenv env;
 	struct spawn_pipes p;
 	gid_t *groups;
@@ -114,6 +168,12 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		sv_spawn_failed(sv, i, "pipe", errno);
 		return;
 	}
+	sv_worker_vars(sv, i, &vars);
+	sv_inst_expand(sv, w, &vars, &inst);
+	if (inst.argv != NULL)
+		req.argv = inst.argv;
+	if (inst.cwd != NULL)
+		req.cwd = inst.cwd;
 	groups = sv_worker_ids(w, &req);
 	req.out_fd = out[1];
 	req.err_fd = err[1];
@@ -127,9 +187,10 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	if (rfd[1] >= 0)
 		close(rfd[1]);
 	if (pid > 0 && fail.err != 0) {	/* in its own log, as an err record */
-		sv_spawn_why(w, &fail, why, sizeof(why));
+		sv_spawn_why(w, &inst, &fail, why, sizeof(why));
 		dprintf(err[1], "%s\n", why);
 	}
+	sv_inst_free(&inst);
 	close(out[1]);
 	close(err[1]);
 	if (pid < 0 || fail.err != 0) {
@@ -160,7 +221,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_READY,
 		    .slot = i, .at = supervisor_now() });
 	else if (w->ready != CFG_READY_NOTIFY && w->ready != CFG_READY_EXITED)
-		sv->kids[i]->probe = probe_start(sv->base, w, rfd[0],
+		sv->kids[i]->probe = probe_start(sv->base, w, &vars, rfd[0],
 		    sv_probe_ready, sv->kids[i]);
 }
 

@@ -56,9 +56,28 @@ workerenv_set(struct workerenv *e, const char *key, const char *value)
 	return (s);
 }
 
+/* `env` entry K for this instance: the worker's own, or expanded here. */
+static char *
+env_entry(struct workerenv *e, const struct cfg_worker *w, size_t k,
+    const struct tmpl_vars *v)
+{
+	const char *eq = strchr(w->env[k], '=');
+	char *val, *s;
+
+	if ((w->tmpl & CFG_TMPL_ENV) == 0 || !tmpl_has(eq + 1))
+		return (w->env[k]);
+	if (e->expanded == NULL)
+		e->expanded = xcalloc(w->nenv, sizeof(*e->expanded));
+	val = tmpl_expand(eq + 1, v);
+	xasprintf(&s, "%.*s=%s", (int)(eq - w->env[k]), w->env[k], val);
+	xfree(val);
+	e->expanded[e->nexpanded++] = s;
+	return (s);
+}
+
 void
 workerenv_build(struct workerenv *e, const struct cfg_tree *t,
-    const struct cfg_node *n, unsigned instance, const char *name)
+    const struct cfg_node *n, const struct tmpl_vars *v)
 {
 	const struct cfg_worker *w = &n->worker;
 	size_t nenv = 0, k;
@@ -71,10 +90,15 @@ workerenv_build(struct workerenv *e, const struct cfg_tree *t,
 	/* environ's names are already unique: no search needed for them. */
 	for (k = 0; k < nenv; k++)
 		e->envp[e->n++] = environ[k];
+	/* Before `env`, which may set PORT itself. */
+	if (v->port != 0) {
+		snprintf(num, sizeof(num), "%u", v->port);
+		workerenv_set(e, "PORT", num);
+	}
 	for (k = 0; k < w->nenv; k++)
-		env_put(e, w->env[k]);
-	snprintf(num, sizeof(num), "%u", instance);
-	workerenv_set(e, "PMTREE_NAME", name);
+		env_put(e, env_entry(e, w, k, v));
+	snprintf(num, sizeof(num), "%u", v->instance);
+	workerenv_set(e, "PMTREE_NAME", v->name);
 	workerenv_set(e, "PMTREE_INSTANCE", num);
 	workerenv_set(e, "PMTREE_TREE", t->name);
 }
@@ -94,6 +118,9 @@ workerenv_free(struct workerenv *e)
 
 	for (k = 0; k < e->nown; k++)
 		xfree(e->own[k]);
+	for (k = 0; k < e->nexpanded; k++)
+		xfree(e->expanded[k]);
+	xfree(e->expanded);
 	xfree(e->envp);
 	memset(e, 0, sizeof(*e));
 }

@@ -594,6 +594,56 @@ START_TEST(good_misc)
 }
 END_TEST
 
+/*
+ * `port` and the placeholders: kept as written (the tree is every
+ * instance's), and the keys that hold any marked, so that the others'
+ * starts expand nothing.
+ */
+START_TEST(good_tmpl)
+{
+	static const char *const node[] = { "node", "app.js", "--port",
+		"{{port}}", "--name", "{{name}}", NULL };
+	struct cfg_tree *t = good("tmpl.yaml");
+	struct cfg_worker *w;
+	size_t len;
+	char *buf;
+	FILE *f;
+
+	w = worker(t, "web");
+	ck_assert_uint_eq(w->port, 9100);
+	ck_assert_uint_eq(w->instances, 2);
+	assert_argv(w, node);
+	assert_path(w->cwd, "w{{instance}}");
+	ck_assert_str_eq(w->cwd_shown, "w{{instance}}");
+	ck_assert_str_eq(env_get(w, "ADDR"), "127.0.0.1:{{port}}");
+	ck_assert_str_eq(env_get(w, "WHO"), "{{name}}");
+	ck_assert_str_eq(env_get(w, "PLAIN"), "}} { }");
+	ck_assert_str_eq(w->ready_url, "http://127.0.0.1:{{port}}/health");
+	ck_assert_uint_eq(w->tmpl, CFG_TMPL_CMD | CFG_TMPL_ENV | CFG_TMPL_CWD |
+	    CFG_TMPL_READY);
+	w = worker(t, "tcp");
+	ck_assert_uint_eq(w->port, 65535);
+	ck_assert_str_eq(w->ready_host, "::1");
+	ck_assert_str_eq(w->ready_port, "{{port}}");
+	ck_assert_uint_eq(w->tmpl, CFG_TMPL_CMD | CFG_TMPL_ENV |
+	    CFG_TMPL_READY);
+	/* Its own values replace the inherited ones: nothing left to expand. */
+	w = worker(t, "plain");
+	ck_assert_uint_eq(w->port, 0);
+	ck_assert_uint_eq(w->tmpl, 0);
+	ck_assert_str_eq(w->ready_port, "80");
+	ck_assert_ptr_nonnull(f = open_memstream(&buf, &len));
+	config_print(t, f);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "x2  port 9100-9101  permanent  ready http "
+	    "http://127.0.0.1:{{port}}/health\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "'--port={{port}}}'  port 65535  permanent  "
+	    "ready tcp [::1]:{{port}}\n") != NULL, "%s", buf);
+	free(buf);
+	config_free(t);
+}
+END_TEST
+
 /* A group's `restart`: its own, default permanent, apart from defaults'. */
 START_TEST(good_group_restart)
 {
@@ -881,6 +931,47 @@ START_TEST(many_flat_workers)
 }
 END_TEST
 
+/*
+ * "{{" in the file's own folder is no placeholder: the default cwd and a
+ * relative one keep it, and the cwd is expanded from the text written.
+ */
+START_TEST(braces_in_the_folder)
+{
+	struct cfg_tree *t;
+	struct cfg_worker *w;
+	struct diag d;
+	char dir[PATH_MAX + 16], *path, *real, *want, *got;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/{{bad", tmpdir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_ne(asprintf(&path, "%s/t.yaml", dir), -1);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("children:\n"
+	    "  - {name: a, cmd: \"true\"}\n"
+	    "  - {name: b, cmd: \"true\", cwd: \"x{{instance}}/y\"}\n", f);
+	fclose(f);
+	diag_init(&d, path);
+	ck_assert_ptr_nonnull(t = config_load(path, &d));
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_ptr_nonnull(real = realpath(dir, NULL));
+	w = worker(t, "a");
+	ck_assert_uint_eq(w->tmpl, 0);
+	ck_assert_str_eq(w->cwd, real);
+	w = worker(t, "b");
+	ck_assert_uint_eq(w->tmpl, CFG_TMPL_CWD);
+	ck_assert_int_ne(asprintf(&want, "%s/x7/y", real), -1);
+	ck_assert_ptr_nonnull(got = config_path(t->dir, "x7//./y"));
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	free(real);
+	config_free(t);
+	diag_free(&d);
+	free(path);
+}
+END_TEST
+
 START_TEST(diag_sorted_print)
 {
 	struct diag d;
@@ -936,6 +1027,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, good_paths);
 	tcase_add_test(tc, good_misc);
 	tcase_add_test(tc, good_group_restart);
+	tcase_add_test(tc, good_tmpl);
 	tcase_add_test(tc, good_limits);
 	tcase_add_test(tc, print_shop);
 	tcase_add_test(tc, bad_corpus);
@@ -945,6 +1037,7 @@ main(int argc, char **argv)
 	tcase_add_test(tf, file_too_big);
 	tcase_add_test(tf, file_missing_empty_dir);
 	tcase_add_test(tf, many_flat_workers);
+	tcase_add_test(tf, braces_in_the_folder);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tf);
 	sr = srunner_create(s);

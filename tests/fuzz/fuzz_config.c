@@ -8,6 +8,8 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "tmpl.h"
+#include "xmalloc.h"
 
 #define FUZZ_FILE	"/tmp/fuzz.yaml"
 /* config_find is linear: only this many nodes are looked up again. */
@@ -38,6 +40,47 @@ check_pos(struct diag_pos pos)
 {
 	/* 1-based, or 0:0 for the file as a whole. */
 	CHECK((pos.line == 0) == (pos.col == 0));
+}
+
+/*
+ * A value of a valid tree: its placeholders are known ones, {{port}} only
+ * with a port, and none is left once the last instance's are in.
+ */
+static void
+check_value(const struct cfg_worker *w, const char *s, unsigned bit)
+{
+	const struct tmpl_vars v = { .instance = w->instances - 1,
+	    .port = w->port != 0 ? w->port + w->instances - 1 : 0,
+	    .name = "g/w:9999" };
+	struct tmpl_error e;
+	unsigned uses;
+	char *x;
+
+	if (s == NULL)
+		return;
+	CHECK(tmpl_check(s, &uses, &e) == 0);
+	CHECK((uses & TMPL_PORT) == 0 || w->port != 0);
+	CHECK(!tmpl_has(s) || (w->tmpl & bit) != 0);
+	x = tmpl_expand(s, &v);
+	CHECK(!tmpl_has(x));
+	xfree(x);
+}
+
+static void
+check_values(const struct cfg_worker *w)
+{
+	size_t k;
+
+	CHECK(w->port == 0 ||
+	    (unsigned long long)w->port + w->instances - 1 <= CFG_MAX_PORT);
+	for (k = 0; k < w->argc; k++)
+		check_value(w, w->argv[k], CFG_TMPL_CMD);
+	for (k = 0; k < w->nenv; k++)
+		check_value(w, strchr(w->env[k], '=') + 1, CFG_TMPL_ENV);
+	check_value(w, w->cwd_shown, CFG_TMPL_CWD);
+	check_value(w, w->ready_host, CFG_TMPL_READY);
+	check_value(w, w->ready_port, CFG_TMPL_READY);
+	check_value(w, w->ready_url, CFG_TMPL_READY);
 }
 
 static void
@@ -71,6 +114,7 @@ check_worker(const struct cfg_node *n)
 		break;
 	}
 	CHECK(config_worker_same(w, w));
+	check_values(w);
 }
 
 static void
