@@ -25,9 +25,12 @@
 #define F_NUM(m, d, c)	{ CFGF_SCALAR, OFF(m), SZ(m), 0, c, d, NULL, 0 }
 #define F_STR(m)	{ CFGF_STR, OFF(m), 0, 0, CMP, 0, NULL, 0 }
 #define F_DIR(m, c)	{ CFGF_DIR, OFF(m), 0, 0, c, 0, NULL, 0 }
-#define F_STRV(m, n)	{ CFGF_STRV, OFF(m), 0, OFF(n), CMP, 0, NULL, 0 }
+#define F_STRV(m, n, c)	{ CFGF_STRV, OFF(m), 0, OFF(n), c, 0, NULL, 0 }
 #define F_ARRAY(m, n, v) \
 	{ CFGF_ARRAY, OFF(m), sizeof((v)[0]), OFF(n), CMP, 0, v, NITEMS(v) }
+/* Positions in the file, for messages: empty at first, never compared. */
+#define F_POS(m, n) \
+	{ CFGF_ARRAY, OFF(m), sizeof(struct diag_pos), OFF(n), NOCMP, 0, NULL, 0 }
 
 #define W		CFGK_WORKER
 #define D		CFGK_DEFAULTS
@@ -65,13 +68,18 @@ const struct cfgkey cfgkeys[] = {
 	{ .name = "name", .where = W | CFGK_OWN },
 	{ .name = "cmd", .where = W | CFGK_OWN, .parse = cfgworker_cmd,
 	  .print = cfgprint_cmd, .example = "./b",
-	  .f = { F_STRV(argv, argc) } },
+	  .f = { F_STRV(argv, argc, CMP) } },
 	{ .name = "cwd", .where = W | D, .parse = cfgworker_cwd,
 	  .example = "/tmp",
 	  .f = { F_DIR(cwd, CMP), F_DIR(cwd_shown, NOCMP) } },
 	{ .name = "env", .where = W | D, .parse = cfgkind_map,
 	  .example = "{A: b}",
-	  .f = { F_STRV(env, nenv) } },
+	  .f = { F_STRV(env, nenv, CMP) } },
+	{ .name = "env_file", .where = W | D, .parse = cfgworker_env_file,
+	  .example = ".env",
+	  .f = { F_STRV(env_file, n_env_file, CMP),
+	      F_STRV(env_file_shown, n_env_file, NOCMP),
+	      F_POS(env_file_pos, n_env_file) } },
 	{ .name = "instances", .where = W | D, .parse = cfgkind_uint,
 	  .print = cfgprint_count, .min = 1, .max = UINT_MAX,
 	  .example = "3",

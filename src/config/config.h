@@ -68,6 +68,10 @@ struct cfg_worker {
 	char		 *cwd_shown;	/* for messages: as written, or the folder */
 	char		**env;		/* "KEY=VALUE", NULL-terminated */
 	size_t		  nenv;
+	char		**env_file;	/* absolute paths, read at each start */
+	char		**env_file_shown;	/* the same as written */
+	struct diag_pos	 *env_file_pos;	/* of each, in the YAML file */
+	size_t		  n_env_file;	/* the count of all three */
 	unsigned	  instances;	/* >= 1 */
 	enum cfg_restart  restart;
 	int		 *normal_exit_codes;

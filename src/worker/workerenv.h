@@ -1,8 +1,10 @@
 /*
- * A worker's environment: pmtree's own, then the worker's `env`, then the
+ * A worker's environment: pmtree's own, then the variables of its
+ * `env_file` files in list order, then the worker's `env`, then the
  * variables pmtree sets (PMTREE_NAME, PMTREE_INSTANCE, PMTREE_TREE), each
  * later one replacing an earlier one of the same name.  Built before the
- * spawn, because nothing may allocate between fork and exec.
+ * spawn, because nothing may allocate between fork and exec: the files
+ * are read here, at every start, so that an edit applies at the next one.
  */
 #ifndef PMTREE_WORKERENV_H
 #define PMTREE_WORKERENV_H
@@ -10,18 +12,26 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "envfile.h"
 
 #define WORKERENV_OWN 8
 
 struct workerenv {
-	char	**envp;
-	size_t	  n;
-	char	 *own[WORKERENV_OWN];	/* the strings built here */
-	size_t	  nown;
+	char		**envp;
+	size_t		  n;
+	char		 *own[WORKERENV_OWN];	/* the strings built here */
+	size_t		  nown;
+	struct envfile	  files;	/* what the env_file files hold */
 };
 
-void		 workerenv_build(struct workerenv *, const struct cfg_tree *,
-		    const struct cfg_node *, unsigned instance, const char *name);
+/*
+ * Returns 0, or -1 when an env_file cannot be read or is malformed: WHY
+ * then says so ("env_file .env:3: ..."), the environment is built without
+ * any file's variables, and the start is to fail.
+ */
+int		 workerenv_build(struct workerenv *, const struct cfg_tree *,
+		    const struct cfg_node *, unsigned instance, const char *name,
+		    char *why, size_t whylen);
 /* Adds or replaces "KEY=VALUE"; returns that string (owned by the env). */
 char		*workerenv_set(struct workerenv *, const char *key,
 		    const char *value);
