@@ -199,6 +199,8 @@ void		 cfgworker_stop_command(struct load *, const struct cfgkey *,
 		    struct cfg_worker *, yaml_node_t *);
 void		 cfgworker_cwd(struct load *, const struct cfgkey *,
 		    struct cfg_worker *, yaml_node_t *);
+void		 cfgworker_env_file(struct load *, const struct cfgkey *,
+		    struct cfg_worker *, yaml_node_t *);
 void		 cfgworker_backoff(struct load *, const struct cfgkey *,
 		    struct cfg_worker *, yaml_node_t *);
 void		 cfgworker_ready(struct load *, const struct cfgkey *,

@@ -28,6 +28,9 @@
 #define F_STRV(m, n, c)	{ CFGF_STRV, OFF(m), 0, OFF(n), c, 0, NULL, 0 }
 #define F_ARRAY(m, n, v) \
 	{ CFGF_ARRAY, OFF(m), sizeof((v)[0]), OFF(n), CMP, 0, v, NITEMS(v) }
+/* Positions in the file, for messages: empty at first, never compared. */
+#define F_POS(m, n) \
+	{ CFGF_ARRAY, OFF(m), sizeof(struct diag_pos), OFF(n), NOCMP, 0, NULL, 0 }
 
 #define W		CFGK_WORKER
 #define D		CFGK_DEFAULTS
@@ -78,6 +81,11 @@ const struct cfgkey cfgkeys[] = {
 	{ .name = "env", .where = W | D, .parse = cfgkind_map,
 	  .example = "{A: b}", .tmpl = CFG_TMPL_ENV,
 	  .f = { F_STRV(env, nenv, CMP) } },
+	{ .name = "env_file", .where = W | D, .parse = cfgworker_env_file,
+	  .example = ".env",
+	  .f = { F_STRV(env_file, n_env_file, CMP),
+	      F_STRV(env_file_shown, n_env_file, NOCMP),
+	      F_POS(env_file_pos, n_env_file) } },
 	{ .name = "instances", .where = W | D, .parse = cfgkind_uint,
 	  .print = cfgprint_count, .min = 1, .max = UINT_MAX,
 	  .example = "3",

@@ -2,7 +2,9 @@
  * The warnings of `pmtree check`.  A program is looked for as the spawn
  * will look for it (src/worker/spawn.c): after the chdir to the worker's
  * cwd, in the PATH the worker gets, each entry in turn, as execvp does.
- * control.http is bound as the root will bind it, then let go.
+ * An env_file is read as each start will read it (envfile_read), once per
+ * place it is written, however many workers inherit it.  control.http is
+ * bound as the root will bind it, then let go.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,19 +19,36 @@
 #include <unistd.h>
 
 #include "cfgwarn.h"
+#include "envfile.h"
 #include "tmpl.h"
+#include "xmalloc.h"
 
-/* The worker's PATH: its `env` sets it, or it inherits pmtree's. */
-static const char *
+/*
+ * The worker's PATH, as its start will make it: its `env` sets it, else
+ * its env_file files may (the last one that does), else it inherits
+ * pmtree's.  A copy, or NULL when there is none.
+ */
+static char *
 worker_path(const struct cfg_worker *w)
 {
+	struct envfile ef;
+	struct envfile_err err;
+	const char *p;
+	char *copy;
 	size_t k;
 
 	for (k = 0; k < w->nenv; k++) {
 		if (strncmp(w->env[k], "PATH=", 5) == 0)
-			return (w->env[k] + 5);
+			return (xstrdup(w->env[k] + 5));
 	}
-	return (getenv("PATH"));
+	envfile_init(&ef);
+	for (k = 0; k < w->n_env_file; k++)
+		(void)envfile_read(&ef, w->env_file[k], &err);
+	if ((p = envfile_get(&ef, "PATH")) == NULL)
+		p = getenv("PATH");
+	copy = p != NULL ? xstrdup(p) : NULL;
+	envfile_free(&ef);
+	return (copy);
 }
 
 /*
@@ -142,7 +161,7 @@ warn_file(const struct cfg_worker *w, const char *path, struct diag *d)
 static void
 warn_program(const struct cfg_worker *w, struct diag *d)
 {
-	const char *path = worker_path(w);
+	char *path;
 
 	/* A draft's worker may have no program: its error is said already. */
 	if (w->argc == 0 || w->argv[0][0] == '\0')
@@ -151,10 +170,64 @@ warn_program(const struct cfg_worker *w, struct diag *d)
 	if (tmpl_has(w->argv[0]) ||
 	    ((w->tmpl & CFG_TMPL_CWD) != 0 && w->argv[0][0] != '/'))
 		return;
+	path = worker_path(w);
 	if (strchr(w->argv[0], '/') != NULL || path == NULL || *path == '\0')
 		warn_file(w, path, d);
 	else
 		warn_in_path(w, path, d);
+	xfree(path);
+}
+
+/* The places of the env_file paths looked at already. */
+struct seen {
+	struct diag_pos	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static bool
+seen_add(struct seen *s, struct diag_pos pos)
+{
+	size_t k;
+
+	for (k = 0; k < s->n; k++) {
+		if (s->v[k].line == pos.line && s->v[k].col == pos.col)
+			return (false);
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap == 0 ? 8 : s->cap * 2;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = pos;
+	return (true);
+}
+
+/* Missing, or what its next start would say of it. */
+static void
+warn_env_files(const struct cfg_worker *w, struct seen *seen, struct diag *d)
+{
+	struct envfile ef;
+	struct envfile_err err;
+	struct stat st;
+	char why[PATH_MAX + 300];
+	size_t k;
+
+	for (k = 0; k < w->n_env_file; k++) {
+		if (!seen_add(seen, w->env_file_pos[k]))
+			continue;
+		if (stat(w->env_file[k], &st) < 0 && errno == ENOENT) {
+			diag_warn(d, w->env_file_pos[k], "env_file %s does not "
+			    "exist yet", w->env_file_shown[k]);
+			continue;
+		}
+		envfile_init(&ef);
+		if (envfile_read(&ef, w->env_file[k], &err) < 0) {
+			envfile_why(why, sizeof(why), w->env_file_shown[k],
+			    &err);
+			diag_warn(d, w->env_file_pos[k], "%s", why);
+		}
+		envfile_free(&ef);
+	}
 }
 
 /*
@@ -237,12 +310,16 @@ warn_listen(const char *addr, struct diag_pos pos, struct diag *d)
 void
 cfgwarn_tree(const struct cfg_tree *t, struct diag *d)
 {
+	struct seen seen = { NULL, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < t->nnodes; i++) {
-		if (t->nodes[i]->kind == CFG_WORKER)
-			warn_program(&t->nodes[i]->worker, d);
+		if (t->nodes[i]->kind != CFG_WORKER)
+			continue;
+		warn_program(&t->nodes[i]->worker, d);
+		warn_env_files(&t->nodes[i]->worker, &seen, d);
 	}
+	xfree(seen.v);
 	if (t->control_http != NULL)
 		warn_listen(t->control_http, t->control_http_pos, d);
 }

@@ -1,14 +1,15 @@
 /*
  * The worker keys that no generic kind reads (cmd, stop_command, cwd,
- * backoff, ready, log, user, group), with the placeholders of those that
- * take them (cfgtmpl.c), and applying a worker's or a `defaults`
- * mapping's keys, through their descriptors, over what the worker
- * inherited.
+ * env_file, backoff, ready, log, user, group), with the placeholders of
+ * those that take them (cfgtmpl.c), and applying a worker's or a
+ * `defaults` mapping's keys, through their descriptors, over what the
+ * worker inherited.
  *
  * Inheritance: a key replaces the inherited value as a whole (`backoff`,
  * `ready`, `log` included), except `env`, whose maps merge key by key:
  * outer `defaults`, then inner `defaults`, then the worker's own `env`; the
- * nearest one wins for a given variable.
+ * nearest one wins for a given variable.  (An `env_file` list replaces an
+ * inherited one too: the files' variables are merged at each start.)
  */
 #include <errno.h>
 #include <grp.h>
@@ -184,6 +185,54 @@ cfgworker_cwd(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 	free(w->cwd_shown);
 	w->cwd_shown = cfgval_strdup(s);
 	set_tmpl(w, k, tmpl_has(s));
+}
+
+/*
+ * `env_file`: a path or a list of them, relative to the file's folder,
+ * kept as written too for messages, and where each is for `pmtree check`.
+ * Nothing is read here: the files are read at every start of the worker
+ * (src/worker/workerenv.c).  `[]` or nothing is no file.
+ */
+void
+cfgworker_env_file(struct load *l, const struct cfgkey *k,
+    struct cfg_worker *w, yaml_node_t *v)
+{
+	char **abs, **shown, got[64];
+	struct diag_pos *pos;
+	yaml_node_t *item;
+	size_t i, n = 0;
+
+	if (v->type == YAML_MAPPING_NODE) {
+		cfgval_error(l, v, "%s must be a path or a list of paths "
+		    "(got %s)", k->name, cfgval_got(v, got, sizeof(got)));
+		return;
+	}
+	if (!cfgval_is_null(v))
+		n = cfgval_list_len(v);
+	abs = cfgval_reallocarray(NULL, n + 1, sizeof(*abs));
+	shown = cfgval_reallocarray(NULL, n + 1, sizeof(*shown));
+	pos = cfgval_reallocarray(NULL, n, sizeof(*pos));
+	for (i = 0; i < n && cfgval_visit(l, v); i++) {
+		item = cfgval_list_item(l, v, i);
+		if (cfgval_path(l, item, k->name, &abs[i]) != 0)
+			break;
+		shown[i] = cfgval_strdup((const char *)item->data.scalar.value);
+		pos[i] = cfgval_pos(item);
+	}
+	abs[i] = shown[i] = NULL;
+	if (i < n) {
+		argv_free(abs);
+		argv_free(shown);
+		free(pos);
+		return;
+	}
+	argv_free(w->env_file);
+	argv_free(w->env_file_shown);
+	free(w->env_file_pos);
+	w->env_file = abs;
+	w->env_file_shown = shown;
+	w->env_file_pos = pos;
+	w->n_env_file = n;
 }
 
 void

@@ -82,6 +82,10 @@ struct cfg_worker {
 	char		 *cwd_shown;	/* for messages: as written, or the folder */
 	char		**env;		/* "KEY=VALUE", NULL-terminated */
 	size_t		  nenv;
+	char		**env_file;	/* absolute paths, read at each start */
+	char		**env_file_shown;	/* the same as written */
+	struct diag_pos	 *env_file_pos;	/* of each, in the YAML file */
+	size_t		  n_env_file;	/* the count of all three */
 	unsigned	  instances;	/* >= 1 */
 	unsigned	  port;		/* instance k gets PORT=port+k; 0: none */
 	unsigned	  tmpl;		/* CFG_TMPL_*: where placeholders are */

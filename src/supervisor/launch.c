@@ -76,10 +76,15 @@ sv_inst_free(struct sv_inst *in)
 	xfree(in->cwd_shown);
 }
 
-/* NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog. */
+/*
+ * NOTIFY_SOCKET for all, WATCHDOG_USEC and WATCHDOG_PID with a watchdog.
+ * An env_file that cannot be read fails the start (WHY says why): the
+ * child is spawned all the same, to exit 127 before its exec, as one that
+ * cannot enter its cwd does.
+ */
 void
 sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
-    struct spawn_req *req)
+    struct spawn_req *req, char *why, size_t len)
 {
 	const struct slot *s = sm_slot(sv->sm, i);
 	const struct cfg_worker *w = &s->node->worker;
@@ -87,7 +92,8 @@ sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
 	char buf[64];
 
 	sv_worker_vars(sv, i, &v);
-	workerenv_build(env, sv->tree, s->node, &v);
+	req->no_exec = workerenv_build(env, sv->tree, s->node, &v, why,
+	    len) < 0;
 	notify_name(buf, sizeof(buf), getpid());
 	workerenv_set(env, "NOTIFY_SOCKET", buf);
 	if (w->watchdog_ms > 0) {
@@ -131,14 +137,19 @@ sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req)
 
 static void	sv_probe_ready(void *);
 
-/* What stopped a child before its exec: "chdir services/a: No such file...". */
+/*
+ * What stopped a child before its exec: "chdir services/a: No such
+ * file...", or ENVWHY, what the env_file said ("env_file .env:3: ...").
+ */
 static void
 sv_spawn_why(const struct cfg_worker *w, const struct sv_inst *in,
-    const struct spawn_fail *f, char *buf, size_t len)
+    const struct spawn_fail *f, const char *envwhy, char *buf, size_t len)
 {
 	const char *prog = in->argv != NULL ? in->argv[0] : w->argv[0];
 
-	if (f->step == SPAWN_CHDIR)
+	if (f->step == SPAWN_NO_EXEC)
+		snprintf(buf, len, "%s", envwhy);
+	else if (f->step == SPAWN_CHDIR)
 		snprintf(buf, len, "chdir %s: %s", in->cwd_shown != NULL ?
 		    in->cwd_shown : w->cwd_shown, strerror(f->err));
 	else if (f->step == SPAWN_EXEC)
@@ -161,7 +172,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	gid_t *groups;
 	int *out = p.out, *err = p.err, *rfd = p.ready, saved;
 	struct spawn_fail fail;
-	char why[PATH_MAX + 128];
+	char why[PATH_MAX + 320], envwhy[PATH_MAX + 320];
 	pid_t pid;
 
 	if (spawn_pipes(&p, w->ready == CFG_READY_FD) < 0) {
@@ -179,7 +190,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	req.err_fd = err[1];
 	req.extra_fd = rfd[1];
 	req.extra_to = w->ready_fd;
-	sv_worker_env(sv, i, &env, &req);
+	sv_worker_env(sv, i, &env, &req, envwhy, sizeof(envwhy));
 	pid = spawn_worker(&req, &fail);
 	saved = errno;
 	workerenv_free(&env);
@@ -187,7 +198,7 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 	if (rfd[1] >= 0)
 		close(rfd[1]);
 	if (pid > 0 && fail.err != 0) {	/* in its own log, as an err record */
-		sv_spawn_why(w, &inst, &fail, why, sizeof(why));
+		sv_spawn_why(w, &inst, &fail, envwhy, why, sizeof(why));
 		dprintf(err[1], "%s\n", why);
 	}
 	sv_inst_free(&inst);

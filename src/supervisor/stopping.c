@@ -33,9 +33,11 @@ sv_stop_failed(struct supervisor *sv, size_t i, const char *what, int err)
 
 static void
 sv_stop_why(const struct cfg_worker *w, const struct spawn_fail *f,
-    char *buf, size_t len)
+    const char *envwhy, char *buf, size_t len)
 {
-	if (f->step == SPAWN_CHDIR)
+	if (f->step == SPAWN_NO_EXEC)
+		snprintf(buf, len, "stop_command: %s", envwhy);
+	else if (f->step == SPAWN_CHDIR)
 		snprintf(buf, len, "stop_command: chdir %s: %s", w->cwd_shown,
 		    strerror(f->err));
 	else if (f->step == SPAWN_EXEC)
@@ -86,11 +88,11 @@ sv_stop_arm(struct supervisor *sv, struct child *k, uint64_t until)
  */
 static void
 sv_stop_env(struct supervisor *sv, size_t i, struct workerenv *env,
-    struct spawn_req *req)
+    struct spawn_req *req, char *why, size_t len)
 {
 	char pid[32];
 
-	sv_worker_env(sv, i, env, req);
+	sv_worker_env(sv, i, env, req, why, len);
 	snprintf(pid, sizeof(pid), "%d", (int)sv->kids[i]->pid);
 	if (req->pid_slot != NULL) {
 		(void)workerenv_set(env, "WATCHDOG_PID", pid);
@@ -112,7 +114,7 @@ sv_stop_command(struct supervisor *sv, size_t i, uint64_t until)
 	struct workerenv env;
 	struct spawn_pipes p;
 	struct spawn_fail fail;
-	char why[PATH_MAX + 128];
+	char why[PATH_MAX + 400], envwhy[PATH_MAX + 320];
 	gid_t *groups;
 	pid_t pid;
 	int saved;
@@ -128,13 +130,13 @@ sv_stop_command(struct supervisor *sv, size_t i, uint64_t until)
 	groups = sv_worker_ids(w, &req);
 	req.out_fd = p.out[1];
 	req.err_fd = p.err[1];
-	sv_stop_env(sv, i, &env, &req);
+	sv_stop_env(sv, i, &env, &req, envwhy, sizeof(envwhy));
 	pid = spawn_worker(&req, &fail);
 	saved = errno;
 	workerenv_free(&env);
 	xfree(groups);
 	if (pid > 0 && fail.err != 0) {	/* in the worker's log, as err */
-		sv_stop_why(w, &fail, why, sizeof(why));
+		sv_stop_why(w, &fail, envwhy, why, sizeof(why));
 		dprintf(p.err[1], "%s\n", why);
 	}
 	close(p.out[1]);

@@ -121,7 +121,7 @@ void	sv_up_closed(struct ipc *c, const char *why, void *arg);
 int	sv_up_msg(struct ipc *c, uint16_t type, const void *data, size_t len, void *arg);
 void	sv_spawn_worker(struct supervisor *sv, size_t i);
 void	sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
-	    struct spawn_req *req);
+	    struct spawn_req *req, char *why, size_t len);
 gid_t	*sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req);
 /* stopping.c */
 void	sv_stop_command(struct supervisor *sv, size_t i, uint64_t until);

@@ -199,6 +199,11 @@ spawn_child(void *arg)
 		errno = ESRCH;	/* the supervisor died under us */
 		goto fail;
 	}
+	if (r->no_exec) {
+		c->step = SPAWN_NO_EXEC;
+		errno = ECANCELED;
+		goto fail;
+	}
 	if (r->pid_slot != NULL)
 		spawn_write_pid(r->pid_slot);
 	if (c->src[SLOT_NULL] < 0 && (c->src[SLOT_NULL] = open("/dev/null",

@@ -26,6 +26,7 @@ struct spawn_req {
 	gid_t		 gid;
 	const gid_t	*groups;
 	size_t		 ngroups;
+	bool		 no_exec;	/* failed already (an env_file): exit 127 */
 };
 
 /*
@@ -40,6 +41,7 @@ enum spawn_step {
 	SPAWN_SETUP,	/* its process group, fds, limits, ids */
 	SPAWN_CHDIR,	/* the request's cwd */
 	SPAWN_EXEC,
+	SPAWN_NO_EXEC,	/* the request's no_exec: the caller knows why */
 };
 
 struct spawn_fail {
@@ -64,7 +66,9 @@ int	spawn_pipes(struct spawn_pipes *, bool ready);
  * Returns the child's pid once it has exec'd, or -1 with errno set when
  * it could not be created.  If the child could not exec, the pid is
  * returned (the child exits 127) and *FAIL says where and why; its err is
- * 0 otherwise.
+ * 0 otherwise.  A start that failed before the spawn (no_exec) goes the
+ * same way, so that it is logged, reaped and judged as one that failed in
+ * the child: the child exits 127 once it is in its own process group.
  */
 pid_t	spawn_worker(const struct spawn_req *, struct spawn_fail *fail);
 

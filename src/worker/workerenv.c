@@ -56,6 +56,62 @@ workerenv_set(struct workerenv *e, const char *key, const char *value)
 	return (s);
 }
 
+/* One entry of the merge: its text, the length of its name, its place. */
+struct ent {
+	char	*s;
+	size_t	 klen;
+	size_t	 at;
+};
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+	size_t l = x->klen < y->klen ? x->klen : y->klen;
+	int c;
+
+	if ((c = memcmp(x->s, y->s, l)) != 0)
+		return (c);
+	if (x->klen != y->klen)
+		return (x->klen < y->klen ? -1 : 1);
+	return (x->at < y->at ? -1 : x->at > y->at);
+}
+
+/*
+ * Each name once: its last entry wins, in the place of its first, as
+ * env_put would leave them one by one; but sorted, since a file may hold
+ * thousands of entries and env_put searches them all for each.
+ */
+static void
+env_unique(struct workerenv *e)
+{
+	struct ent *v;
+	size_t i, j, m = 0;
+
+	if (e->n < 2)
+		return;
+	v = xcalloc(e->n, sizeof(*v));
+	for (i = 0; i < e->n; i++) {
+		v[i].s = e->envp[i];
+		v[i].klen = env_keylen(e->envp[i]);
+		v[i].at = i;
+	}
+	qsort(v, e->n, sizeof(*v), ent_cmp);
+	for (i = 0; i < e->n; i = j) {
+		for (j = i + 1; j < e->n && v[j].klen == v[i].klen &&
+		    memcmp(v[j].s, v[i].s, v[i].klen) == 0; j++)
+			e->envp[v[j].at] = NULL;
+		e->envp[v[i].at] = v[j - 1].s;
+	}
+	for (i = 0; i < e->n; i++) {
+		if (e->envp[i] != NULL)
+			e->envp[m++] = e->envp[i];
+	}
+	e->n = m;
+	e->envp[m] = NULL;
+	xfree(v);
+}
+
 /* `env` entry K for this instance: the worker's own, or expanded here. */
 static char *
 env_entry(struct workerenv *e, const struct cfg_worker *w, size_t k,
@@ -75,32 +131,57 @@ env_entry(struct workerenv *e, const struct cfg_worker *w, size_t k,
 	return (s);
 }
 
-void
+/* Every env_file in list order into E->files: all of them, or none. */
+static int
+env_files(struct workerenv *e, const struct cfg_worker *w, char *why,
+    size_t len)
+{
+	struct envfile_err err;
+	size_t k;
+
+	for (k = 0; k < w->n_env_file; k++) {
+		if (envfile_read(&e->files, w->env_file[k], &err) < 0) {
+			envfile_why(why, len, w->env_file_shown[k], &err);
+			envfile_free(&e->files);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
 workerenv_build(struct workerenv *e, const struct cfg_tree *t,
-    const struct cfg_node *n, const struct tmpl_vars *v)
+    const struct cfg_node *n, const struct tmpl_vars *v, char *why,
+    size_t whylen)
 {
 	const struct cfg_worker *w = &n->worker;
 	size_t nenv = 0, k;
 	char num[16];
+	int rc;
 
 	while (environ[nenv] != NULL)
 		nenv++;
 	memset(e, 0, sizeof(*e));
-	e->envp = xcalloc(nenv + w->nenv + WORKERENV_OWN + 1, sizeof(*e->envp));
-	/* environ's names are already unique: no search needed for them. */
+	rc = env_files(e, w, why, whylen);
+	e->envp = xcalloc(nenv + e->files.n + w->nenv + WORKERENV_OWN + 1,
+	    sizeof(*e->envp));
 	for (k = 0; k < nenv; k++)
 		e->envp[e->n++] = environ[k];
-	/* Before `env`, which may set PORT itself. */
+	/* Before the files and `env`, which may set PORT themselves. */
 	if (v->port != 0) {
 		snprintf(num, sizeof(num), "%u", v->port);
 		workerenv_set(e, "PORT", num);
 	}
+	for (k = 0; k < e->files.n; k++)
+		e->envp[e->n++] = e->files.v[k];
 	for (k = 0; k < w->nenv; k++)
-		env_put(e, env_entry(e, w, k, v));
+		e->envp[e->n++] = env_entry(e, w, k, v);
+	env_unique(e);
 	snprintf(num, sizeof(num), "%u", v->instance);
 	workerenv_set(e, "PMTREE_NAME", v->name);
 	workerenv_set(e, "PMTREE_INSTANCE", num);
 	workerenv_set(e, "PMTREE_TREE", t->name);
+	return (rc);
 }
 
 const char *
@@ -122,5 +203,6 @@ workerenv_free(struct workerenv *e)
 		xfree(e->expanded[k]);
 	xfree(e->expanded);
 	xfree(e->envp);
+	envfile_free(&e->files);
 	memset(e, 0, sizeof(*e));
 }

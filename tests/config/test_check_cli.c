@@ -484,6 +484,53 @@ START_TEST(http_in_use_warned)
 }
 END_TEST
 
+/*
+ * An env_file that is not there yet, or that a start would refuse: warned
+ * once per place it is written, however many workers inherit it.  A PATH
+ * that only a file sets is the one a program is looked for in.
+ */
+START_TEST(env_file_warned)
+{
+	static const char text[] =
+	    "defaults: {env_file: shared.env}\n"
+	    "children:\n"
+	    "  - {name: a, cmd: tool, env_file: .env}\n"
+	    "  - {name: b, cmd: tool, env_file: [ok.env, bad.env]}\n"
+	    "  - {name: c, cmd: tool}\n"
+	    "  - {name: d, cmd: tool}\n"
+	    "  - {name: e, cmd: tool, env_file: sub}\n"
+	    "  - {name: f, cmd: only-here, env_file: [ok.env, path.env]}\n";
+	const char *want[] = {
+		"1:22: warning: env_file shared.env does not exist yet",
+		"3:36: warning: env_file .env does not exist yet",
+		"4:45: warning: env_file bad.env:2: unterminated double quote "
+		    "(a quoted value ends on its line)",
+		"7:36: warning: env_file sub: Is a directory",
+		NULL
+	};
+	char *sub, *bin2, *path;
+	struct run r;
+
+	sub = tmp_path("sub");
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	bin2 = tmp_path("bin2");
+	ck_assert_int_eq(mkdir(bin2, 0755), 0);
+	tmp_write("bin2/only-here", "#!/bin/sh\nexit 0\n", 0755);
+	ck_assert_int_ne(asprintf(&path, "PATH=%s\n", bin2), -1);
+	tmp_write("path.env", path, 0644);
+	tmp_write("ok.env", "A=1\n", 0644);
+	tmp_write("bad.env", "A=1\nB=\"open\n", 0644);
+	check_tree(text, &r);
+	ck_assert_int_eq(r.status, 0);
+	expect_stderr(&r, want);
+	ck_assert(strncmp(r.out, "t ", 2) == 0);
+	run_free(&r);
+	free(path);
+	free(bin2);
+	free(sub);
+}
+END_TEST
+
 /* Errors and warnings together, by position: the errors still exit 2. */
 START_TEST(warnings_and_errors)
 {
@@ -542,6 +589,7 @@ main(int argc, char **argv)
 	tcase_add_test(tw, missing_programs_warned);
 	tcase_add_test(tw, not_executable_warned);
 	tcase_add_test(tw, http_in_use_warned);
+	tcase_add_test(tw, env_file_warned);
 	tcase_add_test(tw, warnings_and_errors);
 	suite_add_tcase(s, tw);
 	sr = srunner_create(s);

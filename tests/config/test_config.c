@@ -561,6 +561,47 @@ START_TEST(good_paths)
 }
 END_TEST
 
+/* env_file: resolved, kept as written, placed; inherited as a whole. */
+START_TEST(good_env_file)
+{
+	struct cfg_tree *t = good("env_file.yaml");
+	struct cfg_worker *w, *u;
+
+	w = worker(t, "inherits");
+	ck_assert_uint_eq(w->n_env_file, 2);
+	assert_path(w->env_file[0], "common.env");
+	ck_assert_str_eq(w->env_file[1], "/etc/shop/secrets.env");
+	ck_assert_ptr_null(w->env_file[2]);
+	ck_assert_str_eq(w->env_file_shown[0], "common.env");
+	ck_assert_str_eq(w->env_file_shown[1], "/etc/shop/secrets.env");
+	ck_assert_ptr_null(w->env_file_shown[2]);
+	/* Where the defaults wrote them: line 6, the list's items. */
+	ck_assert_uint_eq(w->env_file_pos[0].line, 6);
+	ck_assert_uint_eq(w->env_file_pos[0].col, 14);
+	ck_assert_uint_eq(w->env_file_pos[1].col, 26);
+	w = worker(t, "one");
+	ck_assert_uint_eq(w->n_env_file, 1);
+	assert_path(w->env_file[0], "conf/one.env");
+	ck_assert_str_eq(w->env_file_shown[0], "./conf//one.env");
+	ck_assert_uint_eq(w->env_file_pos[0].line, 9);
+	ck_assert_uint_eq(worker(t, "none")->n_env_file, 0);
+	ck_assert_ptr_null(worker(t, "none")->env_file[0]);
+	ck_assert_uint_eq(worker(t, "nothing")->n_env_file, 0);
+	/* A file twice is read twice; env is not touched. */
+	w = worker(t, "g/w");
+	ck_assert_uint_eq(w->n_env_file, 3);
+	ck_assert_str_eq(w->env_file_shown[2], "a.env");
+	ck_assert_str_eq(env_get(w, "A"), "own");
+	/* The list is compared on reload; where it is written is not. */
+	u = worker(t, "inherits");
+	ck_assert(!config_worker_same(w, u));
+	ck_assert(!config_worker_same(u, worker(t, "none")));
+	ck_assert(config_worker_same(worker(t, "none"),
+	    worker(t, "nothing")));
+	config_free(t);
+}
+END_TEST
+
 START_TEST(good_misc)
 {
 	struct cfg_tree *t;
@@ -1025,6 +1066,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, good_log_forms);
 	tcase_add_test(tc, good_cmd_forms);
 	tcase_add_test(tc, good_paths);
+	tcase_add_test(tc, good_env_file);
 	tcase_add_test(tc, good_misc);
 	tcase_add_test(tc, good_group_restart);
 	tcase_add_test(tc, good_tmpl);
