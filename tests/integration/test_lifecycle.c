@@ -256,6 +256,38 @@ START_TEST(significant_transient_restarts)
 }
 END_TEST
 
+/*
+ * Every per-start piece at once: port, env_file, a watchdog, and a
+ * stop_command that sees them all (and PMTREE_PID) in its environment.
+ */
+START_TEST(everything_in_one_worker)
+{
+	char path[PATH_MAX + 16], *text;
+
+	h_write("web.env", "FROM_FILE=yes\n");
+	h_yaml("children:\n"
+	    "  - name: web\n"
+	    "    cmd: @NOTIFY@\n"
+	    "    ready: notify\n"
+	    "    watchdog: 60s\n"
+	    "    port: 9300\n"
+	    "    env_file: web.env\n"
+	    "    env: {ME: '{{name}}'}\n"
+	    "    stop_command: [sh, -c, 'echo $PORT $FROM_FILE $ME "
+	    "$PMTREE_PID > stopped; kill $PMTREE_PID']\n");
+	h_start_up(1);
+	h_assert(H_UNTIL(ctl_is("web", "running")), "web runs");
+	h_signal(SIGTERM);
+	h_assert(h_wait_exit(&H.run, H_DEADLINE_MS) == 0, "exit 0");
+	H_FMT(path, "%s/stopped", H.dir);
+	text = h_read(path);
+	h_assert(text != NULL && strncmp(text, "9300 yes web ", 13) == 0 &&
+	    atoi(text + 13) == h_pid_of("web", 0), "stopped: '%s'",
+	    text ? text : "(none)");
+	free(text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,6 +305,7 @@ main(void)
 	tcase_add_test(tc, significant_signal_code);
 	tcase_add_test(tc, significant_group);
 	tcase_add_test(tc, significant_transient_restarts);
+	tcase_add_test(tc, everything_in_one_worker);
 	suite_add_tcase(s, tc);
 	return (h_main(s));
 }
