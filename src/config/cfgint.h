@@ -94,7 +94,7 @@ struct cfgkey {
 	cfgkey_print		 print;		/* NULL: not printed */
 	const char *const	*words;		/* enum, signal; duration */
 	const uint64_t		*values;	/* a duration's words' */
-	uint64_t		 min, max;	/* uint, uints */
+	uint64_t		 min, max;	/* uint, uints; size: min */
 	const char		*example;	/* not the default: test_keys */
 	unsigned		 tmpl;		/* CFG_TMPL_*: takes placeholders */
 	struct cfgfield		 f[CFGK_MAXFIELDS];
@@ -186,6 +186,8 @@ void	cfgkind_uints(struct load *, const struct cfgkey *,
 void	cfgkind_enum(struct load *, const struct cfgkey *,
 	    struct cfg_worker *, yaml_node_t *);
 void	cfgkind_duration(struct load *, const struct cfgkey *,
+	    struct cfg_worker *, yaml_node_t *);
+void	cfgkind_size(struct load *, const struct cfgkey *,
 	    struct cfg_worker *, yaml_node_t *);
 void	cfgkind_signal(struct load *, const struct cfgkey *,
 	    struct cfg_worker *, yaml_node_t *);

@@ -53,6 +53,10 @@ static const uint64_t shutdown_values[] = { 0, CFG_INFINITY };
 static const char *const watchdog_words[] = { "off", NULL };
 static const uint64_t watchdog_values[] = { 0 };
 
+static const char *const max_memory_words[] = { "off", NULL };
+static const uint64_t max_memory_values[] = { 0 };
+
+
 static const int default_exit_codes[] = { 0 };
 
 static const uint64_t default_backoff[] = {
@@ -133,6 +137,11 @@ const struct cfgkey cfgkeys[] = {
 	  .words = watchdog_words, .values = watchdog_values,
 	  .example = "10s",
 	  .f = { F_NUM(watchdog_ms, 0, CMP) } },
+	/* A limit watched, not a way to run: a change restarts nothing. */
+	{ .name = "max_memory", .where = W | D, .parse = cfgkind_size,
+	  .words = max_memory_words, .values = max_memory_values,
+	  .min = 4096, .example = "80MB",
+	  .f = { F_NUM(max_memory, 0, NOCMP) } },
 	{ .name = "log", .where = W | D, .parse = cfgworker_log,
 	  .example = "off",
 	  .f = { F_NUM(log_off, false, CMP),

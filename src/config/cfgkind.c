@@ -75,6 +75,30 @@ cfgkind_duration(struct load *l, const struct cfgkey *k,
 		cfgkey_set(w, &k->f[0], ms);
 }
 
+/* A size (`80MB`), or one of .words. */
+void
+cfgkind_size(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
+    yaml_node_t *v)
+{
+	const char *s = cfgval_text(v);
+	uint64_t n;
+	size_t i;
+
+	for (i = 0; k->words != NULL && k->words[i] != NULL; i++) {
+		if (strcmp(s, k->words[i]) == 0) {
+			cfgkey_set(w, &k->f[0], k->values[i]);
+			return;
+		}
+	}
+	if (cfgval_size(l, v, k->name, &n) != 0)
+		return;
+	if (n < (uint64_t)k->min)
+		cfgval_error(l, v, "%s must be at least %llu bytes", k->name,
+		    (unsigned long long)k->min);
+	else
+		cfgkey_set(w, &k->f[0], n);
+}
+
 /* A signal written as units_signal reads it, one of .words. */
 void
 cfgkind_signal(struct load *l, const struct cfgkey *k, struct cfg_worker *w,

@@ -106,6 +106,7 @@ struct cfg_worker {
 	char		 *ready_url;	/* CFG_READY_HTTP */
 	uint64_t	  ready_timeout_ms;
 	uint64_t	  watchdog_ms;	/* 0 = off */
+	uint64_t	  max_memory;	/* bytes of RSS, 0 = off */
 	bool		  has_uid;	/* `user`: run as this user */
 	uid_t		  uid;
 	gid_t		  user_gid;	/* that user's own group */

@@ -20,7 +20,7 @@ const char *
 sm_reason_name(enum exit_reason r)
 {
 	static const char *names[REASON_NREASONS] = {
-		NULL, "ready_timeout", "watchdog",
+		NULL, "ready_timeout", "watchdog", "memory",
 	};
 
 	return (r < REASON_NREASONS ? names[r] : NULL);
@@ -249,13 +249,14 @@ cell_restop(struct sm *sm, size_t i, const struct sev *e)
 
 /* Stopped for failing (WHY): its exit will be a crash, whatever its code. */
 static void
-slot_fail(struct sm *sm, size_t i, const struct sev *e, enum note why)
+slot_fail(struct sm *sm, size_t i, const struct sev *e, enum note why,
+    uint64_t value)
 {
 	struct sev stop = *e;
 
-	sm_note(sm, i, why, 0);
+	sm_note(sm, i, why, value);
 	sm->slots[i].failing = why == NOTE_WATCHDOG ? REASON_WATCHDOG :
-	    REASON_READY_TIMEOUT;
+	    why == NOTE_MEMORY ? REASON_MEMORY : REASON_READY_TIMEOUT;
 	stop.why = WHY_FAILED;
 	cell_stop(sm, i, &stop);
 }
@@ -264,13 +265,26 @@ slot_fail(struct sm *sm, size_t i, const struct sev *e, enum note why)
 static void
 cell_watchdog(struct sm *sm, size_t i, const struct sev *e)
 {
-	slot_fail(sm, i, e, NOTE_WATCHDOG);
+	slot_fail(sm, i, e, NOTE_WATCHDOG, 0);
 }
 
 static void
 cell_ready_timeout(struct sm *sm, size_t i, const struct sev *e)
 {
-	slot_fail(sm, i, e, NOTE_READY_TIMEOUT);
+	slot_fail(sm, i, e, NOTE_READY_TIMEOUT, 0);
+}
+
+void
+sm_over_memory(struct sm *sm, size_t i, uint64_t rss, uint64_t now)
+{
+	const struct slot *s = &sm->slots[i];
+	struct sev e = { .now = now };
+
+	if (s->node->kind != CFG_WORKER || s->retired ||
+	    (s->state != SLOT_STARTING && s->state != SLOT_RUNNING))
+		return;
+	slot_fail(sm, i, &e, NOTE_MEMORY, rss);
+	sm_step(sm, now);
 }
 
 static void

@@ -75,6 +75,7 @@ enum exit_reason {
 	REASON_NONE,
 	REASON_READY_TIMEOUT,
 	REASON_WATCHDOG,
+	REASON_MEMORY,
 	REASON_NREASONS
 };
 const char *sm_reason_name(enum exit_reason);
@@ -163,6 +164,7 @@ enum note {
 	NOTE_WATCHDOG,		/* no WATCHDOG=1 in time: hung */
 	NOTE_READY,		/* its readiness gate passed */
 	NOTE_FINISHED,		/* a one-shot step exited normally */
+	NOTE_MEMORY,		/* value = its RSS in bytes, over max_memory */
 	NOTE_AUTO_SHUTDOWN,	/* a significant child ends the group */
 	NOTE_STOP_FAILED,	/* its stop_command failed: sig is sent */
 };
@@ -227,6 +229,11 @@ struct sm_notice {
 };
 void	sm_notified(struct sm *, size_t slot, const struct sm_notice *,
 	    uint64_t now);
+/*
+ * The RSS of a worker's processes (RSS bytes) went over its max_memory:
+ * it is stopped and its exit is a crash, with reason memory.
+ */
+void	sm_over_memory(struct sm *, size_t slot, uint64_t rss, uint64_t now);
 /* Ready to be shown: running, and not reloading. */
 bool	sm_slot_ready(const struct slot *);
 

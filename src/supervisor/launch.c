@@ -227,6 +227,8 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		return;	/* the child exits 127: reaped as a failed start */
 	}
 	evlog(sv->kids[i]->name, "started (pid %d)", (int)pid);
+	if (w->max_memory > 0)
+		sv_memwatch_arm(sv);
 	sv_report(sv, i);	/* its pid, while it is starting */
 	if (w->ready == CFG_READY_NONE)
 		sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_READY,

@@ -143,6 +143,12 @@ sv_note(struct supervisor *sv, const struct action *a)
 	case NOTE_READY:
 		evlog(who, "ready");
 		break;
+	case NOTE_MEMORY:
+		evlog(who, "memory %.1f MiB over max_memory %.1f MiB: stopping",
+		    (double)a->value / (1024 * 1024),
+		    (double)sm_slot(sv->sm, a->slot)->node->worker.max_memory /
+		    (1024 * 1024));
+		break;
 	case NOTE_FINISHED:
 		evlog(who, "done (one-shot step, normal exit): ready");
 		break;
@@ -387,6 +393,7 @@ supervisor_new(struct event_base *base, const struct cfg_tree *tree,
 	pidmap_init(&sv->stops, 4);
 	sv->sweep = evtimer_new(base, sv_sweep_cb, sv);
 	sv->stopwait = evtimer_new(base, sv_stopwait_cb, sv);
+	sv->memwatch = evtimer_new(base, sv_memwatch_cb, sv);
 	nodetab_init(&sv->tab, tree, group);
 	sv_name_kids(sv);
 	sv->logc = logconn_new(base, sv_drained, sv);
@@ -433,6 +440,8 @@ supervisor_free(struct supervisor *sv)
 		event_free(sv->sweep);
 	if (sv->stopwait != NULL)
 		event_free(sv->stopwait);
+	if (sv->memwatch != NULL)
+		event_free(sv->memwatch);
 	pidmap_free(&sv->draining);
 	pidmap_free(&sv->stops);
 	for (i = 0; i < sv->nowned; i++)

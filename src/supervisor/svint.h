@@ -74,6 +74,7 @@ struct supervisor {
 	struct event		*stopwait;	/* "stopping: waiting for", 1 s */
 	uint64_t		 stopwait_at;	/* its next time */
 	struct event		*sweep;		/* for orphans of finished workers */
+	struct event		*memwatch;	/* max_memory's samples */
 	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
 	struct event		*notify_ev;
 	struct logconn		*logc;
@@ -123,6 +124,9 @@ void	sv_spawn_worker(struct supervisor *sv, size_t i);
 void	sv_worker_env(struct supervisor *sv, size_t i, struct workerenv *env,
 	    struct spawn_req *req, char *why, size_t len);
 gid_t	*sv_worker_ids(const struct cfg_worker *w, struct spawn_req *req);
+/* memwatch.c */
+void	sv_memwatch_arm(struct supervisor *sv);
+void	sv_memwatch_cb(evutil_socket_t fd, short what, void *arg);
 /* stopping.c */
 void	sv_stop_command(struct supervisor *sv, size_t i, uint64_t until);
 void	sv_stop_command_kill(struct supervisor *sv, size_t i);

@@ -88,7 +88,8 @@ static bool
 restarts(const struct cfgkey *k)
 {
 	return (strcmp(k->name, "instances") != 0 &&
-	    strcmp(k->name, "stop_command") != 0);
+	    strcmp(k->name, "stop_command") != 0 &&
+	    strcmp(k->name, "max_memory") != 0);
 }
 
 START_TEST(every_key)

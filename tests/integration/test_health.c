@@ -1285,6 +1285,36 @@ START_TEST(http_head_has_no_body)
 }
 END_TEST
 
+/*
+ * max_memory: a worker over its limit is stopped and restarted with
+ * reason memory (its forked child's memory counts: the process group),
+ * once per start; one under its limit runs on.
+ */
+START_TEST(max_memory_restarts_it)
+{
+	pid_t p0;
+
+	h_yaml("intensity: 100\n"
+	    "children:\n"
+	    "  - {name: fat, cmd: [sh, -c, '@SLEEPER@ --alloc 48 & wait'], "
+	    "max_memory: 32MB, backoff: [200ms]}\n"
+	    "  - {name: thin, cmd: [@SLEEPER@, --alloc, '4'], "
+	    "max_memory: 32MB}\n");
+	h_start_up(2);
+	p0 = ctl_pid_of("fat");
+	h_assert(H_UNTIL(h_log_count(" fat memory ") >= 1), "the memory line");
+	h_assert(h_log_count(" fat memory ") >= 1 &&
+	    h_log_count("over max_memory 32.0 MiB: stopping") >= 1,
+	    "the line says the limit");
+	h_assert(H_UNTIL(reason_of("fat", "memory")), "last_exit.reason memory");
+	h_assert(H_UNTIL(ctl_running_anew("fat", p0)), "fat started again");
+	h_assert(H_UNTIL(ctl_restarts_of("fat") >= 1), "an automatic restart");
+	h_assert(ctl_is("thin", "running") && ctl_restarts_of("thin") == 0,
+	    "thin runs on");
+	h_assert(h_log_count(" thin memory ") == 0, "no line for thin");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1304,6 +1334,9 @@ main(void)
 	tcase_add_test(tc, watchdog_pings_keep_it_running);
 	tcase_add_test(tc, watchdog_miss_restarts_it);
 	tcase_add_test(tc, notify_socket_per_supervisor);
+	suite_add_tcase(s, tc);
+	tc = h_tcase("memory");
+	tcase_add_test(tc, max_memory_restarts_it);
 	suite_add_tcase(s, tc);
 	tc = h_tcase("notify");
 	tcase_add_test(tc, status_and_metrics_show_then_clear);

@@ -420,6 +420,46 @@ START_TEST(test_watchdog_reason)
 }
 END_TEST
 
+/*
+ * Over max_memory: stopped as a failed worker, its exit a crash with
+ * reason memory (even a transient one's exit 0 on the TERM); ignored for
+ * a worker that is not running.
+ */
+START_TEST(test_over_memory)
+{
+	mk(CFG_ONE_FOR_ONE, BIG, 10000, 2);
+	W(0)->restart = CFG_TRANSIENT;
+	W(0)->max_memory = 1000;
+	go();
+	ev_start(0);
+	ev_ready(0, 1);
+	ev_ready(1, 1);
+	expect_ready();
+	strict = true;
+	sm_over_memory(&sm, 0, 5000, 100);
+	drain();
+	expect_note(0, NOTE_MEMORY, 5000);
+	expect_report(0);
+	expect_stop(0, SIGTERM);
+	expect_timer(0, 5100);
+	expect_end();
+	strict = false;
+	ev_exit(0, 0, 110);
+	expect_note(0, NOTE_RESTART, 0);
+	skip_cancel(0);
+	expect_spawn(0);
+	expect_end();
+	ck_assert_int_eq(sm.slots[0].reason, REASON_MEMORY);
+	ck_assert_str_eq(sm_reason_name(REASON_MEMORY), "memory");
+	ck_assert_uint_eq(sm.slots[0].restarts, 1);
+	ev_cmd_stop(1, 120);
+	nacts = apos = 0;
+	sm_over_memory(&sm, 1, 5000, 130);	/* stopping: nothing more */
+	drain();
+	expect_end();
+}
+END_TEST
+
 /* STOPPING=1: stopping by itself, no signal; its exit judged by its type. */
 START_TEST(test_notify_stopping)
 {
@@ -592,6 +632,7 @@ group_suite(void)
 	tcase_add_test(tc, test_notify_reloading);
 	tcase_add_test(tc, test_notify_watchdog);
 	tcase_add_test(tc, test_watchdog_reason);
+	tcase_add_test(tc, test_over_memory);
 	tcase_add_test(tc, test_notify_stopping);
 	tcase_add_test(tc, test_notify_group_ignored);
 	tcase_add_test(tc, test_lost_kills_workers_only);
