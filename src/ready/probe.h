@@ -7,6 +7,8 @@
 #ifndef PMTREE_PROBE_H
 #define PMTREE_PROBE_H
 
+#include <sys/types.h>
+
 #include "config.h"
 
 struct event_base;
@@ -14,9 +16,13 @@ struct probe;
 
 typedef void probe_cb(void *);
 
-/* FD is the read end of the worker's notification pipe (ready: {fd: N}). */
+/*
+ * FD is the read end of the worker's notification pipe (ready: {fd: N});
+ * PID the worker (the leader of its process group), NAME its path.
+ */
 struct probe	*probe_start(struct event_base *, const struct cfg_worker *,
-		    int fd, probe_cb *ready, void *arg);
+		    int fd, pid_t pid, const char *name, probe_cb *ready,
+		    void *arg);
 void		 probe_free(struct probe *);
 
 #endif
