@@ -234,7 +234,7 @@ owner_score(const struct owner_sock *s, const struct sockaddr *sa)
 	if (memcmp(l.a, t.a, sizeof(l.a)) == 0)
 		return (2 + v4sock);
 	if (owner_ip_zero(&l))
-		return (1 + v4sock - (t.family == AF_INET6));
+		return (v4sock ? 1 : 0);
 	return (-1);
 }
 
