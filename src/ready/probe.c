@@ -230,7 +230,11 @@ probe_local(const struct sockaddr *sa)
 	return (local);
 }
 
-/* A 2xx: ours, unless a local port is another process's. */
+/*
+ * A 2xx: ours, unless a local port is another process's.  A peer evhttp
+ * does not know (it always does since 2.1) or another machine's is not
+ * checked.
+ */
 static void
 probe_http_owned(struct probe *p)
 {
