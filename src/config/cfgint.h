@@ -74,7 +74,7 @@ struct cfgfield {
 };
 
 /* One more than `ready` has, so that every key's fields end in CFGF_END. */
-#define CFGK_MAXFIELDS	6
+#define CFGK_MAXFIELDS	7
 
 struct cfgkey;
 typedef void	(*cfgkey_parse)(struct load *, const struct cfgkey *,

@@ -271,6 +271,7 @@ ready_clear(struct cfg_worker *w, const struct cfgkey *k)
 	free(w->ready_url);
 	w->ready_host = w->ready_port = w->ready_url = NULL;
 	w->ready_fd = 0;
+	w->ready_owner = CFG_OWNER_WORKER;
 	set_tmpl(w, k, false);
 }
 
@@ -312,25 +313,58 @@ ready_http(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 	set_tmpl(w, k, tmpl_has(s));
 }
 
-/* `{fd: N}`, `{tcp: host:port}` or `{http: URL}`: exactly one key. */
+/* `owner: worker` (the default) or `any`, for a tcp or http gate. */
+static void
+ready_owner(struct load *l, struct cfg_worker *w, const char *gate,
+    const struct pair *po)
+{
+	const char *s;
+
+	if (strcmp(gate, "fd") == 0) {
+		cfgval_error(l, po->knode, "ready.owner is for a tcp or http "
+		    "gate");
+		return;
+	}
+	if (cfgval_str(l, po->vnode, "ready.owner", &s) != 0)
+		return;
+	if (strcmp(s, "worker") != 0 && strcmp(s, "any") != 0) {
+		cfgval_error(l, po->vnode, "ready.owner must be worker or any "
+		    "(got \"%.40s\")", s);
+		return;
+	}
+	w->ready_owner = *s == 'a' ? CFG_OWNER_ANY : CFG_OWNER_WORKER;
+}
+
+/*
+ * `{fd: N}`, `{tcp: host:port}` or `{http: URL}`: exactly one of them, and
+ * `owner` with tcp and http.
+ */
 static void
 ready_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
     yaml_node_t *v)
 {
-	static const char *const keys[] = { "fd", "tcp", "http", NULL };
+	static const char *const keys[] = { "fd", "tcp", "http", "owner",
+	    NULL };
 	static const struct keyset ks = { .keys = keys };
-	struct pair *pv;
+	struct pair *pv, *po, t;
 	uint64_t fd;
 	size_t n;
 
 	if (cfgval_pairs(l, v, "ready", &pv, &n) != 0)
 		return;
-	if ((n = cfgval_keys(l, pv, n, &ks)) != 1) {
+	n = cfgval_keys(l, pv, n, &ks);
+	if ((po = cfgval_find(pv, n, "owner")) != NULL) {
+		t = *po;	/* last, out of the gate's count */
+		*po = pv[n - 1];
+		pv[n - 1] = t;
+		po = &pv[--n];
+	}
+	if (n != 1) {
 		if (n > 1)
 			cfgval_error(l, v, "ready: give only one of fd, tcp "
 			    "and http");
 		else if (v->data.mapping.pairs.top ==
-		    v->data.mapping.pairs.start)
+		    v->data.mapping.pairs.start || po != NULL)
 			cfgval_error(l, v, "ready: give one of fd, tcp or http");
 		free(pv);
 		return;
@@ -347,6 +381,8 @@ ready_map(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 			w->ready = CFG_READY_TCP;
 	} else
 		ready_http(l, k, w, pv[0].vnode);
+	if (po != NULL)
+		ready_owner(l, w, pv[0].key, po);
 	free(pv);
 }
 

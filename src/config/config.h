@@ -45,6 +45,9 @@ enum cfg_ready {
 	CFG_READY_EXITED,	/* a one-shot step: ready once it exited normally */
 };
 
+/* Who must hold a tcp/http gate's port (SPEC §8): `owner: worker|any`. */
+enum cfg_owner { CFG_OWNER_WORKER, CFG_OWNER_ANY };
+
 enum cfg_format { CFG_FORMAT_TEXT, CFG_FORMAT_JSON };
 
 /*
@@ -104,6 +107,7 @@ struct cfg_worker {
 	char		 *ready_host;	/* CFG_READY_TCP */
 	char		 *ready_port;	/* CFG_READY_TCP */
 	char		 *ready_url;	/* CFG_READY_HTTP */
+	enum cfg_owner	  ready_owner;	/* CFG_READY_TCP, CFG_READY_HTTP */
 	uint64_t	  ready_timeout_ms;
 	uint64_t	  watchdog_ms;	/* 0 = off */
 	uint64_t	  max_memory;	/* bytes of RSS, 0 = off */

@@ -177,6 +177,8 @@ cfgprint_ready(FILE *f, const struct cfgkey *k, const struct cfg_worker *w)
 		fprintf(f, "  ready http %s", w->ready_url);
 		break;
 	}
+	if (w->ready_owner == CFG_OWNER_ANY)
+		fputs(" owner any", f);
 }
 
 /* The keys with a printer, in the table's order. */

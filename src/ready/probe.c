@@ -1,9 +1,12 @@
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdbool.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -11,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evlog.h"
+#include "owner.h"
 #include "probe.h"
 #include "xmalloc.h"
 
@@ -32,6 +37,12 @@ struct probe {
 	struct evhttp_uri		*uri;
 	struct event			*answered;	/* the HTTP outcome, next turn */
 	bool				 ok;
+	pid_t				 pid;	/* the worker, its group's leader */
+	char				*name;	/* "api/web:1" */
+	bool				 any;	/* owner: any */
+	bool				 told;	/* "is held by": once a start */
+	struct sockaddr_storage		 peer;	/* what the HTTP request reached */
+	socklen_t			 peerlen;
 };
 
 static void	probe_try(struct probe *);
@@ -90,6 +101,58 @@ probe_fd_cb(evutil_socket_t fd, short what, void *arg)
 		probe_close(p);
 }
 
+/* Once a start: who holds the port instead (a scan of all of /proc). */
+static void
+probe_tell(struct probe *p, const struct sockaddr *sa, uint64_t inode)
+{
+	char addr[INET6_ADDRSTRLEN + 16];
+	pid_t pid;
+
+	if (p->told)
+		return;
+	p->told = true;
+	owner_addr_str(sa, addr, sizeof(addr));
+	pid = inode != 0 ? owner_holder(inode) : -1;
+	if (pid > 0)
+		evlog(p->name, "%s is held by pid %d, not by %s", addr, (int)pid,
+		    p->name);
+	else
+		evlog(p->name, "%s is held by another process, not by %s", addr,
+		    p->name);
+}
+
+/* A connection to SA succeeded: ready if the worker holds the listener. */
+static void
+probe_owned(struct probe *p, const struct sockaddr *sa)
+{
+	uint64_t inode;
+
+	if (p->any || owner_check(p->pid, sa, &inode) == OWNER_OURS) {
+		probe_ready(p);
+		return;
+	}
+	probe_tell(p, sa, inode);
+	probe_later(p);
+}
+
+/* The address a connected socket reached (0.0.0.0 goes to 127.0.0.1). */
+static void
+probe_tcp_connected(struct probe *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (p->any) {
+		probe_ready(p);
+		return;
+	}
+	if (getpeername(p->fd, (struct sockaddr *)&ss, &len) < 0) {
+		probe_later(p);	/* reset already */
+		return;
+	}
+	probe_owned(p, (struct sockaddr *)&ss);
+}
+
 static void
 probe_tcp_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -98,7 +161,7 @@ probe_tcp_cb(evutil_socket_t fd, short what, void *arg)
 	int err = 0;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-		probe_ready(p);
+		probe_tcp_connected(p);
 	else
 		probe_later(p);
 }
@@ -119,7 +182,7 @@ probe_tcp(struct probe *p)
 	rc = p->fd < 0 ? -1 : connect(p->fd, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (rc == 0) {
-		probe_ready(p);
+		probe_tcp_connected(p);
 		return;
 	}
 	if (p->fd < 0 || errno != EINPROGRESS) {
@@ -137,9 +200,51 @@ probe_http_cb(struct evhttp_request *req, void *arg)
 	struct probe *p = arg;
 	int code = req != NULL ? evhttp_request_get_response_code(req) : 0;
 	struct timeval now = { 0, 0 };
+	const struct sockaddr *sa;
 
 	p->ok = code >= 200 && code < 300;
+	p->peerlen = 0;
+	if (p->ok && !p->any &&
+	    (sa = evhttp_connection_get_addr(p->http)) != NULL &&
+	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+		p->peerlen = sa->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		memcpy(&p->peer, sa, p->peerlen);
+	}
 	evtimer_add(p->answered, &now);
+}
+
+/* An address of this machine: loopback, 0.0.0.0, an interface's. */
+static bool
+probe_local(const struct sockaddr *sa)
+{
+	struct ifaddrs *ifa;
+	bool local;
+
+	if (owner_is_local(sa, NULL))
+		return (true);
+	if (getifaddrs(&ifa) < 0)
+		return (false);
+	local = owner_is_local(sa, ifa);
+	freeifaddrs(ifa);
+	return (local);
+}
+
+/*
+ * A 2xx: ours, unless a local port is another process's.  A peer evhttp
+ * does not know (it always does since 2.1) or another machine's is not
+ * checked.
+ */
+static void
+probe_http_owned(struct probe *p)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&p->peer;
+
+	if (p->any || p->peerlen == 0 || !probe_local(sa)) {
+		probe_ready(p);
+		return;
+	}
+	probe_owned(p, sa);
 }
 
 static void
@@ -148,7 +253,7 @@ probe_answered_cb(evutil_socket_t fd, short what, void *arg)
 	struct probe *p = arg;
 
 	if (p->ok)
-		probe_ready(p);
+		probe_http_owned(p);
 	else
 		probe_later(p);
 }
@@ -204,11 +309,15 @@ probe_uri(const struct cfg_worker *w, const struct tmpl_vars *v)
 
 struct probe *
 probe_start(struct event_base *base, const struct cfg_worker *w,
-    const struct tmpl_vars *v, int fd, probe_cb *cb, void *arg)
+    const struct tmpl_vars *v, int fd, pid_t pid, const char *name,
+    probe_cb *cb, void *arg)
 {
 	struct probe *p = xcalloc(1, sizeof(*p));
 
 	p->base = base;
+	p->pid = pid;
+	p->name = xstrdup(name);
+	p->any = w->ready_owner == CFG_OWNER_ANY;
 	p->kind = w->ready;
 	p->cb = cb;
 	p->arg = arg;
@@ -244,5 +353,6 @@ probe_free(struct probe *p)
 		evhttp_uri_free(p->uri);
 	xfree(p->host);
 	xfree(p->port);
+	xfree(p->name);
 	xfree(p);
 }

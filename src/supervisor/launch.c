@@ -234,8 +234,8 @@ sv_spawn_worker(struct supervisor *sv, size_t i)
 		sv_feedback(sv, &(struct sv_feedback){ .kind = SV_FB_READY,
 		    .slot = i, .at = supervisor_now() });
 	else if (w->ready != CFG_READY_NOTIFY && w->ready != CFG_READY_EXITED)
-		sv->kids[i]->probe = probe_start(sv->base, w, &vars, rfd[0],
-		    sv_probe_ready, sv->kids[i]);
+		sv->kids[i]->probe = probe_start(sv->base, w, &vars, rfd[0], pid,
+		    sv->kids[i]->name, sv_probe_ready, sv->kids[i]);
 }
 
 static void

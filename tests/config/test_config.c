@@ -457,10 +457,21 @@ START_TEST(good_ready_forms)
 	w = worker(t, "tcp6");
 	ck_assert_str_eq(w->ready_host, "::1");
 	ck_assert_str_eq(w->ready_port, "8081");
+	ck_assert_int_eq(w->ready_owner, CFG_OWNER_WORKER);
+	w = worker(t, "tcpany");
+	ck_assert_int_eq(w->ready, CFG_READY_TCP);
+	ck_assert_str_eq(w->ready_port, "8082");
+	ck_assert_int_eq(w->ready_owner, CFG_OWNER_ANY);
+	w = worker(t, "httpany");
+	ck_assert_int_eq(w->ready, CFG_READY_HTTP);
+	ck_assert_str_eq(w->ready_url, "http://localhost:3000/");
+	ck_assert_int_eq(w->ready_owner, CFG_OWNER_ANY);
+	ck_assert_int_eq(worker(t, "tcpworker")->ready_owner, CFG_OWNER_WORKER);
 	w = worker(t, "http");
 	ck_assert_int_eq(w->ready, CFG_READY_HTTP);
 	ck_assert_str_eq(w->ready_url, "http://127.0.0.1:8080/healthz");
 	ck_assert_uint_eq(w->ready_timeout_ms, 0);
+	ck_assert_int_eq(w->ready_owner, CFG_OWNER_WORKER);
 	config_free(t);
 }
 END_TEST
