@@ -72,7 +72,8 @@ tb_after(struct cfg_node *n, size_t na, const unsigned *sibling)
 {
 	free(n->after);
 	n->after = xcalloc(na ? na : 1, sizeof(*n->after));
-	memcpy(n->after, sibling, na * sizeof(*sibling));
+	if (na > 0)	/* after: [] passes no list */
+		memcpy(n->after, sibling, na * sizeof(*sibling));
 	n->nafter = na;
 	n->has_after = true;
 }
