@@ -169,8 +169,7 @@ sv_perform(struct supervisor *sv, const struct action *a)
 		break;
 	case ACT_REPORT:
 		sv_report(sv, a->slot);
-		if (sm_slot(sv->sm, a->slot)->state == SLOT_STOPPING)
-			sv_stopwait_arm(sv);
+		sv_stopwait_note(sv, a->slot);
 		break;
 	case ACT_NOTE:
 		sv_note(sv, a);
