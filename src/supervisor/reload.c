@@ -85,6 +85,7 @@ sv_remap(struct supervisor *sv, const size_t *from, size_t oldn)
 	xfree(used);
 	xfree(old);
 	sv_name_kids(sv);
+	sv_stopwait_count(sv);
 }
 
 static bool

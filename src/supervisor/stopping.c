@@ -235,16 +235,43 @@ sv_stopwait_at(struct supervisor *sv, uint64_t at, uint64_t now)
 	evtimer_add(sv->stopwait, &tv);
 }
 
-/* A slot began to stop: the lines come while anything stops, never else. */
+/*
+ * Slot I's state was reported: the timer runs while a child stops, and
+ * goes when none does, so that an idle tree has none and a quick stop
+ * never wakes the loop for it.
+ */
 void
-sv_stopwait_arm(struct supervisor *sv)
+sv_stopwait_note(struct supervisor *sv, size_t i)
 {
+	struct child *k = sv->kids[i];
+	bool now_stopping = sm_slot(sv->sm, i)->state == SLOT_STOPPING;
 	uint64_t now;
 
-	if (evtimer_pending(sv->stopwait, NULL))
+	if (k->stopping == now_stopping)
+		return;
+	k->stopping = now_stopping;
+	if (!now_stopping) {
+		if (sv->nstopping > 0 && --sv->nstopping == 0)
+			evtimer_del(sv->stopwait);
+		return;
+	}
+	if (sv->nstopping++ > 0 || evtimer_pending(sv->stopwait, NULL))
 		return;
 	now = supervisor_now();
 	sv_stopwait_at(sv, now + STOPWAIT_MS, now);
+}
+
+/* After the children moved (a reload): counted again. */
+void
+sv_stopwait_count(struct supervisor *sv)
+{
+	size_t i;
+
+	sv->nstopping = 0;
+	for (i = 0; i < sm_nslots(sv->sm); i++)
+		sv->nstopping += sv->kids[i]->stopping;
+	if (sv->nstopping == 0)
+		evtimer_del(sv->stopwait);
 }
 
 static double

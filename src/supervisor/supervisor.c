@@ -185,8 +185,7 @@ sv_perform(struct supervisor *sv, const struct action *a)
 	case ACT_REPORT:
 	case ACT_WAITING:
 		sv_report(sv, a->slot);
-		if (sm_slot(sv->sm, a->slot)->state == SLOT_STOPPING)
-			sv_stopwait_arm(sv);
+		sv_stopwait_note(sv, a->slot);
 		break;
 	case ACT_NOTE:
 		sv_note(sv, a);

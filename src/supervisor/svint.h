@@ -47,6 +47,7 @@ struct child {
 	int			 ahead_fd;	/* and its channel, if ahead > 0 */
 	pid_t			 stop_pid;	/* its stop_command, running */
 	struct event		*stop_due;	/* when that is SIGKILLed */
+	bool			 stopping;	/* as last reported */
 };
 
 /*
@@ -73,6 +74,7 @@ struct supervisor {
 	struct pidmap		 stops;		/* stop_commands: pid -> slot */
 	struct event		*stopwait;	/* "stopping: waiting for", 1 s */
 	uint64_t		 stopwait_at;	/* its next time */
+	size_t			 nstopping;	/* children stopping */
 	struct event		*sweep;		/* for orphans of finished workers */
 	struct event		*memwatch;	/* max_memory's samples */
 	int			 notify_fd;	/* the workers' NOTIFY_SOCKET */
@@ -132,7 +134,8 @@ void	sv_stop_command(struct supervisor *sv, size_t i, uint64_t until);
 void	sv_stop_command_kill(struct supervisor *sv, size_t i);
 void	sv_stop_commands_end(struct supervisor *sv);
 bool	sv_stop_reaped(struct supervisor *sv, pid_t pid, int status);
-void	sv_stopwait_arm(struct supervisor *sv);
+void	sv_stopwait_note(struct supervisor *sv, size_t i);
+void	sv_stopwait_count(struct supervisor *sv);
 void	sv_stopwait_cb(evutil_socket_t fd, short what, void *arg);
 void	sv_notify_cb(evutil_socket_t fd, short what, void *arg);
 void	sv_fork_ahead(struct supervisor *sv);
