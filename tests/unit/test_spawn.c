@@ -249,6 +249,39 @@ START_TEST(a_chdir_failure)
 }
 END_TEST
 
+/*
+ * A start that failed before the spawn (an env_file): the child exits 127
+ * without exec, in its own process group, holding none of the pipes.
+ */
+START_TEST(a_failed_start_no_exec)
+{
+	char *argv[] = { "/bin/true", NULL };
+	struct spawn_req req = { .argv = argv, .envp = environ,
+	    .cwd = "/nonexistent/pmtree-cwd", .extra_fd = -1, .no_exec = true };
+	struct spawn_fail fail;
+	int o[2], e[2];
+	char out[256], err[256];
+	pid_t pid;
+
+	hold_pipes();
+	ck_assert_int_eq(pipe2(o, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(e, O_CLOEXEC), 0);
+	req.out_fd = o[1];
+	req.err_fd = e[1];
+	ck_assert_int_gt(pid = spawn_worker(&req, &fail), 0);
+	close(o[1]);
+	close(e[1]);
+	read_all(o[0], out, sizeof(out));
+	read_all(e[0], err, sizeof(err));
+	ck_assert_int_eq(getpgid(pid), pid);
+	ck_assert_int_eq(wait_exit(pid), 127);
+	ck_assert_int_eq(fail.err, ECANCELED);
+	ck_assert_int_eq(fail.step, SPAWN_NO_EXEC);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
 /* How many of fds FROM..TO-1 are open (no fd is needed to tell). */
 static int
 open_in(int from, int to)
@@ -316,6 +349,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, a_readiness_fd_on_a_slot);
 	tcase_add_test(tc, an_exec_failure);
 	tcase_add_test(tc, a_chdir_failure);
+	tcase_add_test(tc, a_failed_start_no_exec);
 	tcase_add_test(tc, pipes_all_or_none);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
