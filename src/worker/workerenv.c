@@ -172,11 +172,20 @@ workerenv_build(struct workerenv *e, const struct cfg_tree *t,
 		snprintf(num, sizeof(num), "%u", v->port);
 		workerenv_set(e, "PORT", num);
 	}
-	for (k = 0; k < e->files.n; k++)
-		e->envp[e->n++] = e->files.v[k];
-	for (k = 0; k < w->nenv; k++)
-		e->envp[e->n++] = env_entry(e, w, k, v);
-	env_unique(e);
+	/*
+	 * Without files, `env` is a few names: put one by one.  The sort is
+	 * for thousands, and its scratch would cost every supervisor memory.
+	 */
+	if (e->files.n == 0) {
+		for (k = 0; k < w->nenv; k++)
+			env_put(e, env_entry(e, w, k, v));
+	} else {
+		for (k = 0; k < e->files.n; k++)
+			e->envp[e->n++] = e->files.v[k];
+		for (k = 0; k < w->nenv; k++)
+			e->envp[e->n++] = env_entry(e, w, k, v);
+		env_unique(e);
+	}
 	snprintf(num, sizeof(num), "%u", v->instance);
 	workerenv_set(e, "PMTREE_NAME", v->name);
 	workerenv_set(e, "PMTREE_INSTANCE", num);
