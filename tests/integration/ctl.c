@@ -412,6 +412,41 @@ ctl_is(const char *path, const char *state)
 }
 
 bool
+ctl_up(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+	bool ok;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl_sock());
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return (false);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return (ok);
+}
+
+void
+ctl_start_tree(void)
+{
+	h_start();
+	h_assert(H_UNTIL(ctl_up() || h_done(&H.run)) && !H.run.done,
+	    "the control socket did not come up");
+}
+
+bool
+ctl_is_ready(const char *path)
+{
+	json_t *st = ctl_status(), *n = ctl_node(st, path);
+	bool r;
+
+	h_assert(n != NULL, "%s in status", path);
+	r = json_is_true(json_object_get(n, "ready"));
+	json_decref(st);
+	return (r);
+}
+
+bool
 ctl_running_anew(const char *path, pid_t old)
 {
 	json_t *st = ctl_status(), *n = ctl_node(st, path);

@@ -101,5 +101,11 @@ pid_t	 ctl_start_pid(const char *path);
 bool	 ctl_running_anew(const char *path, pid_t old);
 /* True if PATH is in state STATE. */
 bool	 ctl_is(const char *path, const char *state);
+/* PATH's "ready" (it must be in status). */
+bool	 ctl_is_ready(const char *path);
+/* True once the control socket accepts a connection. */
+bool	 ctl_up(void);
+/* Starts the tree, waiting for its control socket only (it may never be up). */
+void	 ctl_start_tree(void);
 
 #endif

@@ -132,31 +132,6 @@ yaml_http(int port, const char *fmt, ...)
 	free(body);
 }
 
-/* True once the control socket accepts a connection. */
-static bool
-ctl_up(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-	bool ok;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl_sock());
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return (false);
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return (ok);
-}
-
-/* Starts the tree without waiting for it to be up (it may never be). */
-static void
-start(void)
-{
-	h_start();
-	h_assert(H_UNTIL(ctl_up() || h_done(&H.run)) && !H.run.done,
-	    "the control socket did not come up");
-}
-
 /* --- status ------------------------------------------------------------- */
 
 /* A fresh status; *NODE = PATH's node in it (the caller decrefs the status). */
@@ -168,16 +143,6 @@ status_of(const char *path, json_t **node)
 	*node = ctl_node(st, path);
 	h_assert(*node != NULL, "%s in status", path);
 	return (st);
-}
-
-static bool
-is_ready(const char *path)
-{
-	json_t *n, *st = status_of(path, &n);
-	bool r = json_is_true(json_object_get(n, "ready"));
-
-	json_decref(st);
-	return (r);
 }
 
 /* PATH's status_text equals WANT (NULL: is null). */
@@ -417,7 +382,7 @@ START_TEST(notify_ready_blocks_next_sibling)
 	h_yaml("children:\n"
 	    "  - {name: a, cmd: %s --raw --delay 600 --mark %s, ready: notify}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh(), marks());
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	pa = h_pid_of("a", 0);
 	st = ctl_status();
@@ -442,7 +407,7 @@ START_TEST(notify_ready_blocks_next_sibling)
 	h_assert(h_log_index(" a ready", 0) >= 0 &&
 	    h_log_index(" a ready", 0) < h_log_index(" b started (pid ", 0),
 	    "'a ready' logged before 'b started'");
-	h_assert(H_UNTIL(is_ready("a") && is_ready("b")), "both ready");
+	h_assert(H_UNTIL(ctl_is_ready("a") && ctl_is_ready("b")), "both ready");
 	h_assert(H_UNTIL(h_log_count("tree t is up") == 1), "tree up");
 }
 END_TEST
@@ -477,7 +442,7 @@ START_TEST(ready_timeout_is_a_failed_start)
 	    "  - {name: a, cmd: %s, ready: notify, ready_timeout: 300ms,"
 	    " backoff: [0]}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh());
-	start();
+	ctl_start_tree();
 	h_wait_starts(3);
 	p0 = h_pid_of("a", 0);
 	h_assert(h_starts_of("a") >= 3 && h_starts_of("b") == 0,
@@ -532,7 +497,7 @@ START_TEST(tcp_ready_waits_for_the_port)
 	    "  - {name: a, cmd: %s --tcp %d --listen-after 500 --mark %s,"
 	    " ready: {tcp: \"127.0.0.1:%d\"}}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh(), port, marks(), port);
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	pa = h_pid_of("a", 0);
 	if (mark_count(pa, "listen") == 0)
@@ -545,7 +510,7 @@ START_TEST(tcp_ready_waits_for_the_port)
 	h_assert(h_log_index(" a ready", 0) >= 0 &&
 	    h_log_index(" a ready", 0) < h_log_index(" b started (pid ", 0),
 	    "'a ready' before 'b started'");
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 }
 END_TEST
 
@@ -566,7 +531,7 @@ START_TEST(tcp_probe_outlives_its_configuration)
 	pid_t g, pa;
 
 	h_yaml(fmt, fxh(), port, 600000, marks(), port);
-	start();
+	ctl_start_tree();
 	h_assert(H_UNTIL((pa = ctl_pid_of("g/a")) > 0), "a started");
 	g = h_find_title("pmtree: group g");
 	h_assert(g > 0, "g's supervisor");
@@ -582,7 +547,7 @@ START_TEST(tcp_probe_outlives_its_configuration)
 	    CTL.err);
 	h_assert(ctl_bg_wait(&first, H_DEADLINE_MS) == 1,
 	    "the first reload was interrupted by the second");
-	h_assert(H_UNTIL(is_ready("g/a")), "a ready once its port is open");
+	h_assert(H_UNTIL(ctl_is_ready("g/a")), "a ready once its port is open");
 	h_assert(mark_count(pa, "listen") == 1, "a listened");
 	h_assert(ctl_pid_of("g/a") == pa && h_alive(g) &&
 	    h_find_title("pmtree: group g") == g,
@@ -601,7 +566,7 @@ START_TEST(http_ready_waits_for_a_2xx)
 	    "  - {name: a, cmd: %s --http %d --http-after 500 --mark %s,"
 	    " ready: {http: \"http://127.0.0.1:%d/health?x=1\"}}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh(), port, marks(), port);
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	pa = h_pid_of("a", 0);
 	h_assert(H_UNTIL(mark_count(pa, "http503") >= 1 ||
@@ -614,7 +579,7 @@ START_TEST(http_ready_waits_for_a_2xx)
 	h_assert(mark_count(pa, "http200") >= 1, "answered 200");
 	h_assert(h_ns_of("b", 0) > mark_ns(pa, "http200", 0),
 	    "b started after a's first 200");
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 	h_assert(H_UNTIL(h_log_count(" b started (pid ") == 1), "b logged");
 	h_assert(h_log_index(" a ready", 0) < h_log_index(" b started (pid ", 0),
 	    "'a ready' before 'b started'");
@@ -630,7 +595,7 @@ START_TEST(fd_ready_waits_for_the_newline)
 	    "  - {name: a, cmd: %s --fd 3 --fd-after 600 --mark %s,"
 	    " ready: {fd: 3}}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh(), marks());
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	pa = h_pid_of("a", 0);
 	if (mark_count(pa, "fd") == 0)
@@ -640,7 +605,7 @@ START_TEST(fd_ready_waits_for_the_newline)
 	    "b started after a's newline");
 	h_assert(h_ns_of("b", 0) - h_ns_of("a", 0) >= 600000000ull,
 	    "not at the first byte (300 ms)");
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 }
 END_TEST
 
@@ -659,7 +624,7 @@ START_TEST(watchdog_pings_keep_it_running)
 	h_yaml("children:\n"
 	    "  - {name: a, cmd: %s --delay 600 --ping 100 --mark %s,"
 	    " ready: notify, watchdog: 300ms}\n", fxh(), marks());
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	pa = h_pid_of("a", 0);
 	h_assert(h_environ_has(pa, "WATCHDOG_USEC=300000"), "WATCHDOG_USEC");
@@ -692,7 +657,7 @@ START_TEST(watchdog_miss_restarts_it)
 	    "  - {name: a, cmd: %s --delay 0 --ping 100 --pings 3 --mark %s,"
 	    " ready: notify, watchdog: 300ms, restart: transient,"
 	    " backoff: [0]}\n", fxh(), marks());
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	p0 = h_pid_of("a", 0);
 	h_assert(H_UNTIL(h_gone(p0)), "a stopped");
@@ -750,7 +715,7 @@ START_TEST(notify_socket_per_supervisor)
 	h_assert(!h_environ_has(pa, env) &&
 	    !h_environ_has(pa, "WATCHDOG_USEC=2000000"),
 	    "no watchdog variables without watchdog");
-	h_assert(is_ready("g/b"), "g/b ready through its group's socket");
+	h_assert(ctl_is_ready("g/b"), "g/b ready through its group's socket");
 }
 END_TEST
 
@@ -849,7 +814,7 @@ START_TEST(reloading_is_not_ready_until_ready)
 	pa = h_pid_of("a", 0);
 	h_assert(H_UNTIL(http_code(port, "/readyz") == 200), "/readyz 200");
 	h_assert(h_kill(pa, SIGUSR1), "USR1");
-	h_assert(H_UNTIL(!is_ready("a")), "a not ready while reloading");
+	h_assert(H_UNTIL(!ctl_is_ready("a")), "a not ready while reloading");
 	h_assert(ctl_is("a", "running") && ctl_pid_of("a") == pa,
 	    "still running, same process");
 	j = http_json(port, "/readyz", 503);
@@ -862,7 +827,7 @@ START_TEST(reloading_is_not_ready_until_ready)
 	h_assert(metrics_has(port, "pmtree_ready{path=\"a\",instance=\"0\"} 0"),
 	    "pmtree_ready 0");
 	h_assert(h_kill(pa, SIGUSR2), "USR2");
-	h_assert(H_UNTIL(is_ready("a")), "ready again after READY=1");
+	h_assert(H_UNTIL(ctl_is_ready("a")), "ready again after READY=1");
 	expect_ready(port, "/readyz");
 	h_assert(metrics_has(port, "pmtree_ready{path=\"a\",instance=\"0\"} 1"),
 	    "pmtree_ready 1");
@@ -930,7 +895,7 @@ START_TEST(foreign_datagrams_are_dropped)
 	    "  - {name: a, ready: notify, ready_timeout: 30s, cmd: %s --foreign"
 	    " --on-usr1 STATUS=own2 --on-usr2 READY=1 --mark %s}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh(), marks());
-	start();
+	ctl_start_tree();
 	h_wait_starts(1);
 	pa = h_pid_of("a", 0);
 	h_assert(H_UNTIL(status_text_is("a", "own")), "its own STATUS came");
@@ -961,7 +926,7 @@ START_TEST(foreign_datagrams_are_dropped)
 	h_assert(h_starts_of("b") == 0, "b still waiting");
 	h_assert(h_kill(pa, SIGUSR2), "USR2");
 	h_wait_starts(2);
-	h_assert(H_UNTIL(is_ready("a")), "a's own READY=1 counts");
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a's own READY=1 counts");
 }
 END_TEST
 
@@ -1083,7 +1048,7 @@ START_TEST(http_routes)
 	    "    children:\n"
 	    "      - {name: slow, ready: notify, cmd: %s --on-usr1 READY=1}\n"
 	    "      - {name: web, cmd: @SLEEPER@, instances: 2}\n", fxh());
-	start();
+	ctl_start_tree();
 	h_wait_starts(2);
 	slow = h_pid_of("api/slow", 0);
 	h_assert(H_UNTIL(http_code(port, "/healthz") == 200), "/healthz");

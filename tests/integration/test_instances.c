@@ -108,16 +108,6 @@ make_dir(const char *name)
 	    strerror(errno));
 }
 
-static bool
-is_ready(const char *path)
-{
-	json_t *st = ctl_status(), *n = ctl_node(st, path);
-	bool r = n != NULL && json_is_true(json_object_get(n, "ready"));
-
-	json_decref(st);
-	return (r);
-}
-
 /*
  * Each instance its PORT, and its own cmd, env values and cwd.  A worker
  * without `port` has no PORT; one instance is named without ":0".
@@ -201,20 +191,20 @@ START_TEST(each_instance_its_probe)
 	h_assert(H_UNTIL(ctl_pid_of("web:1") > 0), "web:1 in status");
 	h1 = h_pid_of("web:1", 0);
 	/* Each marks before it answers or listens: ready means marked. */
-	h_assert(H_UNTIL(is_ready("web:0")), "web:0 ready");
-	h_assert(!is_ready("web:1") || mark_count(h1, "http200") >= 1,
+	h_assert(H_UNTIL(ctl_is_ready("web:0")), "web:0 ready");
+	h_assert(!ctl_is_ready("web:1") || mark_count(h1, "http200") >= 1,
 	    "web:1 ready before its own 200");
 	h_assert(H_UNTIL(h_starts_of("tcp:1") == 1), "tcp:1 started");
 	t1 = h_pid_of("tcp:1", 0);
-	h_assert(H_UNTIL(is_ready("tcp:0")), "tcp:0 ready");
-	h_assert(!is_ready("tcp:1") || mark_count(t1, "listen") == 1,
+	h_assert(H_UNTIL(ctl_is_ready("tcp:0")), "tcp:0 ready");
+	h_assert(!ctl_is_ready("tcp:1") || mark_count(t1, "listen") == 1,
 	    "tcp:1 ready before it listened");
 	h_assert(H_UNTIL(h_starts_of("last") == 1), "all four ready, then "
 	    "last started");
 	h_assert(mark_count(h1, "http200") >= 1, "web:1's own server "
 	    "answered its probe");
 	h_assert(mark_count(t1, "listen") == 1, "tcp:1 listened");
-	h_assert(is_ready("web:1") && is_ready("tcp:1"), "both ready");
+	h_assert(ctl_is_ready("web:1") && ctl_is_ready("tcp:1"), "both ready");
 	h_assert(H_UNTIL(h_log_count("tree t is up") == 1), "the tree is up");
 }
 END_TEST

@@ -26,16 +26,6 @@ waiting_for(const char *path)
 	return (buf);
 }
 
-static bool
-ready_of(const char *path)
-{
-	json_t *st = ctl_status();
-	bool r = json_is_true(json_object_get(ctl_node(st, path), "ready"));
-
-	json_decref(st);
-	return (r);
-}
-
 /* A crash-looping sibling keeps nobody down in a parallel group. */
 START_TEST(parallel_starts_all)
 {
@@ -144,7 +134,7 @@ START_TEST(oneshot_step)
 	h_assert(H_UNTIL(ctl_is("app/api", "running")), "api runs");
 	h_assert(ctl_is("app/migrate", "exited"), "migrate exited (%s)",
 	    ctl_state_of("app/migrate"));
-	h_assert(ready_of("app/migrate"), "migrate is ready");
+	h_assert(ctl_is_ready("app/migrate"), "migrate is ready");
 	h_assert(h_log_count("app/migrate done (one-shot step, normal exit)")
 	    == 1, "done line");
 	h_assert(h_kill(ctl_pid_of("app/db"), SIGKILL), "kill db");

@@ -46,42 +46,6 @@ marks(void)
 	return (path);
 }
 
-static bool
-ctl_up(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-	bool ok;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl_sock());
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return (false);
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return (ok);
-}
-
-/* Starts the tree without waiting for it to be up (it may never be). */
-static void
-start(void)
-{
-	h_start();
-	h_assert(H_UNTIL(ctl_up() || h_done(&H.run)) && !H.run.done,
-	    "the control socket did not come up");
-}
-
-static bool
-is_ready(const char *path)
-{
-	json_t *st = ctl_status(), *n = ctl_node(st, path);
-	bool r;
-
-	h_assert(n != NULL, "%s in status", path);
-	r = json_is_true(json_object_get(n, "ready"));
-	json_decref(st);
-	return (r);
-}
-
 /* A listener of ours, non-blocking so that drain() never waits. */
 static int
 foreign_listener(int *port)
@@ -111,7 +75,7 @@ static bool
 stays_not_ready(const char *path, int lfd)
 {
 	return (!H_UNTIL_MS(HELD_MS, (lfd < 0 || drain(lfd)) &&
-	    is_ready(path)));
+	    ctl_is_ready(path)));
 }
 
 static bool
@@ -196,7 +160,7 @@ START_TEST(tcp_port_held_by_another_process)
 	    "  - {name: a, cmd: @SLEEPER@, ready: {tcp: \"127.0.0.1:%d\"},"
 	    " ready_timeout: 60s, backoff: [0]}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", port);
-	start();
+	ctl_start_tree();
 	h_assert(H_UNTIL(drain(lfd) && held_lines("a", port, getpid()) == 1),
 	    "'is held by pid %d' logged", (int)getpid());
 	h_assert(stays_not_ready("a", lfd), "a is not ready");
@@ -228,8 +192,8 @@ START_TEST(tcp_port_of_the_worker)
 	    "  - {name: a, cmd: %s --tcp %d --listen-after 300,"
 	    " ready: {tcp: \"127.0.0.1:%d\"}}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", fxh(), port, port);
-	start();
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	ctl_start_tree();
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 	h_wait_starts(2);
 	h_assert(h_log_count(" is held by ") == 0, "nothing held");
 }
@@ -243,8 +207,8 @@ START_TEST(tcp_port_of_a_process_of_the_group)
 	h_yaml("children:\n"
 	    "  - {name: a, cmd: [sh, -c, \"%s --tcp %d & wait\"],"
 	    " ready: {tcp: \"127.0.0.1:%d\"}}\n", fxh(), port, port);
-	start();
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	ctl_start_tree();
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 	h_assert(h_log_count(" is held by ") == 0, "nothing held");
 }
 END_TEST
@@ -258,8 +222,8 @@ START_TEST(tcp_owner_any)
 	    "  - {name: a, cmd: @SLEEPER@, ready: {tcp: \"127.0.0.1:%d\","
 	    " owner: any}}\n"
 	    "  - {name: b, cmd: @SLEEPER@}\n", port);
-	start();
-	h_assert(H_UNTIL(drain(lfd) && is_ready("a")), "a ready");
+	ctl_start_tree();
+	h_assert(H_UNTIL(drain(lfd) && ctl_is_ready("a")), "a ready");
 	h_wait_starts(2);
 	h_assert(h_log_count(" is held by ") == 0, "nothing said");
 	close(lfd);
@@ -278,7 +242,7 @@ START_TEST(http_answered_by_another_process)
 	    "  - {name: a, cmd: @SLEEPER@,"
 	    " ready: {http: \"http://127.0.0.1:%d/health\"}, ready_timeout: 60s}\n",
 	    port);
-	start();
+	ctl_start_tree();
 	h_assert(H_UNTIL(held_lines("a", port, fx) == 1),
 	    "'is held by pid %d' logged", (int)fx);
 	h_assert(marks_of(" http200 ") >= 1, "it did answer 200");
@@ -300,8 +264,8 @@ START_TEST(http_owner_any)
 	h_yaml("children:\n"
 	    "  - {name: a, cmd: @SLEEPER@,"
 	    " ready: {http: \"http://localhost:%d/\", owner: any}}\n", port);
-	start();
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	ctl_start_tree();
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 	h_assert(h_log_count(" is held by ") == 0, "nothing said");
 	(void)kill(fx, SIGKILL);
 }
@@ -315,8 +279,8 @@ START_TEST(http_answered_by_the_worker)
 	h_yaml("children:\n"
 	    "  - {name: a, cmd: %s --http %d,"
 	    " ready: {http: \"http://localhost:%d/\"}}\n", fxh(), port, port);
-	start();
-	h_assert(H_UNTIL(is_ready("a")), "a ready");
+	ctl_start_tree();
+	h_assert(H_UNTIL(ctl_is_ready("a")), "a ready");
 	h_assert(h_log_count(" is held by ") == 0, "nothing said");
 }
 END_TEST
