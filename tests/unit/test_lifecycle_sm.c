@@ -30,6 +30,14 @@ oneshot(size_t k)
 	W(k)->ready_timeout_ms = CFG_INFINITY;
 }
 
+/* Child K ends its group, as auto_shutdown says, when it terminates. */
+static void
+significant(size_t k, enum cfg_restart restart)
+{
+	W(k)->restart = restart;
+	N(k)->significant = true;
+}
+
 static void
 expect_waits(size_t i, size_t j)
 {
@@ -463,8 +471,7 @@ START_TEST(test_significant_any_ends_group)
 
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 2);
 	grp->group.auto_shutdown = CFG_AUTO_ANY;
-	W(1)->restart = CFG_TEMPORARY;
-	N(1)->significant = true;
+	significant(1, CFG_TEMPORARY);
 	go();
 	up_all(0);
 	ck_assert(!sm_ended(&sm, &code));
@@ -488,8 +495,7 @@ START_TEST(test_significant_signal_code)
 
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 1);
 	grp->group.auto_shutdown = CFG_AUTO_ANY;
-	W(0)->restart = CFG_TEMPORARY;
-	N(0)->significant = true;
+	significant(0, CFG_TEMPORARY);
 	go();
 	up_all(0);
 	ev_signaled(0, SIGKILL, 100);
@@ -508,8 +514,7 @@ START_TEST(test_significant_transient)
 
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 1);
 	grp->group.auto_shutdown = CFG_AUTO_ANY;
-	W(0)->restart = CFG_TRANSIENT;
-	N(0)->significant = true;
+	significant(0, CFG_TRANSIENT);
 	go();
 	up_all(0);
 	ev_exit(0, 1, 100);
@@ -533,8 +538,8 @@ START_TEST(test_significant_all)
 
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 3);
 	grp->group.auto_shutdown = CFG_AUTO_ALL;
-	W(0)->restart = W(1)->restart = CFG_TEMPORARY;
-	N(0)->significant = N(1)->significant = true;
+	significant(0, CFG_TEMPORARY);
+	significant(1, CFG_TEMPORARY);
 	go();
 	up_all(0);
 	ev_exit(1, 4, 100);
@@ -560,8 +565,7 @@ START_TEST(test_significant_never)
 	int code;
 
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 2);
-	W(1)->restart = CFG_TEMPORARY;
-	N(1)->significant = true;
+	significant(1, CFG_TEMPORARY);
 	go();
 	up_all(0);
 	ev_exit(1, 3, 100);
@@ -578,8 +582,7 @@ START_TEST(test_significant_stopped_by_command)
 
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 2);
 	grp->group.auto_shutdown = CFG_AUTO_ANY;
-	W(1)->restart = CFG_TEMPORARY;
-	N(1)->significant = true;
+	significant(1, CFG_TEMPORARY);
 	go();
 	up_all(0);
 	ev_cmd_stop(1, 100);
@@ -600,8 +603,7 @@ START_TEST(test_significant_oneshot)
 	mk(CFG_ONE_FOR_ONE, BIG, 10000, 2);
 	grp->group.auto_shutdown = CFG_AUTO_ANY;
 	oneshot(1);
-	W(1)->restart = CFG_TEMPORARY;
-	N(1)->significant = true;
+	significant(1, CFG_TEMPORARY);
 	go();
 	ev_start(0);
 	expect_spawn(0);
