@@ -56,21 +56,31 @@ cfgkind_enum(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
 		cfgkey_set(w, &k->f[0], (uint64_t)i);
 }
 
-/* In milliseconds; .words, if any, name the .values beside durations. */
-void
-cfgkind_duration(struct load *l, const struct cfgkey *k,
-    struct cfg_worker *w, yaml_node_t *v)
+/* One of .words (`infinity`, `off`): its value set; false if none. */
+static bool
+kind_word(const struct cfgkey *k, struct cfg_worker *w, yaml_node_t *v)
 {
 	const char *s = cfgval_text(v);
-	uint64_t ms;
 	size_t i;
 
 	for (i = 0; k->words != NULL && k->words[i] != NULL; i++) {
 		if (strcmp(s, k->words[i]) == 0) {
 			cfgkey_set(w, &k->f[0], k->values[i]);
-			return;
+			return (true);
 		}
 	}
+	return (false);
+}
+
+/* In milliseconds; .words, if any, name the .values beside durations. */
+void
+cfgkind_duration(struct load *l, const struct cfgkey *k,
+    struct cfg_worker *w, yaml_node_t *v)
+{
+	uint64_t ms;
+
+	if (kind_word(k, w, v))
+		return;
 	if (cfgval_duration(l, v, k->name, &ms) == 0)
 		cfgkey_set(w, &k->f[0], ms);
 }
@@ -80,16 +90,10 @@ void
 cfgkind_size(struct load *l, const struct cfgkey *k, struct cfg_worker *w,
     yaml_node_t *v)
 {
-	const char *s = cfgval_text(v);
 	uint64_t n;
-	size_t i;
 
-	for (i = 0; k->words != NULL && k->words[i] != NULL; i++) {
-		if (strcmp(s, k->words[i]) == 0) {
-			cfgkey_set(w, &k->f[0], k->values[i]);
-			return;
-		}
-	}
+	if (kind_word(k, w, v))
+		return;
 	if (cfgval_size(l, v, k->name, &n) != 0)
 		return;
 	if (n < (uint64_t)k->min)
